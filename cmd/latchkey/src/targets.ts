@@ -1,0 +1,7 @@
+import { permissionTarget } from '@latchkey/permission'
+import type { TargetRegistry } from '@latchkey/runtime'
+
+/** Every service the program can run, in start-up order. Each service exports its own target. */
+export const targets: TargetRegistry = {
+  permission: permissionTarget,
+}

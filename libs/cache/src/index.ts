@@ -1,0 +1,7 @@
+export { TieredCache, RevisionNotReachedError, type CacheKey, type TieredCacheOptions } from './tiered-cache.ts'
+export { MemoryTier } from './memory-tier.ts'
+export { RedisTier } from './redis-tier.ts'
+export { connectRedis } from './connect-redis.ts'
+export { CacheConfigSchema, type CacheConfig } from './cache-config.ts'
+export { cachePlugin, type CachePluginOptions } from './cache-plugin.ts'
+export { jsonCacheType, type CacheType, type Revisioned } from './cache-types.ts'

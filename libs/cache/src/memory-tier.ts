@@ -1,0 +1,81 @@
+import { LRUCache } from 'lru-cache'
+import { PartitionWatermarks } from './partition-watermarks.ts'
+
+interface Entry {
+  value: unknown
+  revision: number
+  bytes: number
+  type: string
+}
+
+export interface MemoryTierOptions {
+  maxEntries: number
+  maxBytes: number
+}
+
+/**
+ * L1: a per-process LRU bounded by entries and by estimated bytes, with a TTL per entry. Entries
+ * are checked against the partition's watermarks on every read and on every fill.
+ */
+export class MemoryTier {
+  private readonly lru: LRUCache<string, Entry>
+  readonly watermarks = new PartitionWatermarks()
+  private readonly sizes = new Map<string, { entries: number; bytes: number }>()
+
+  constructor(options: MemoryTierOptions) {
+    this.lru = new LRUCache<string, Entry>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      sizeCalculation: (entry) => entry.bytes,
+      ttlAutopurge: false,
+      allowStale: false,
+      dispose: (entry) => this.account(entry, -1),
+    })
+  }
+
+  /** The entry's value and the revision it is current at, or undefined on a miss. */
+  read(key: string, partition: string): { value: unknown; revision: number } | undefined {
+    const entry = this.lru.get(key)
+    if (entry === undefined) return undefined
+    const marks = this.watermarks.get(partition)
+    if (marks === undefined) return { value: entry.value, revision: entry.revision }
+    if (entry.revision < marks.cleared) {
+      this.lru.delete(key)
+      return undefined
+    }
+    return { value: entry.value, revision: entry.revision > marks.applied ? entry.revision : marks.applied }
+  }
+
+  /** Stores a value computed at `revision`, unless an invalidation newer than it was applied. */
+  fill(key: string, partition: string, type: string, value: unknown, revision: number, bytes: number, ttlMs: number): boolean {
+    if (revision < this.watermarks.applied(partition)) return false
+    const entry: Entry = { value, revision, bytes: Math.max(1, bytes), type }
+    this.lru.set(key, entry, { ttl: ttlMs })
+    if (this.lru.peek(key) === entry) this.account(entry, 1)
+    return true
+  }
+
+  delete(key: string): void {
+    this.lru.delete(key)
+  }
+
+  invalidate(partition: string, keys: Iterable<string>, revision: number): void {
+    for (const key of keys) this.lru.delete(key)
+    this.watermarks.advance(partition, revision, false)
+  }
+
+  invalidatePartition(partition: string, revision: number): void {
+    this.watermarks.advance(partition, revision, true)
+  }
+
+  sizeByType(): Map<string, { entries: number; bytes: number }> {
+    return this.sizes
+  }
+
+  private account(entry: Entry, sign: 1 | -1): void {
+    let size = this.sizes.get(entry.type)
+    if (!size) this.sizes.set(entry.type, (size = { entries: 0, bytes: 0 }))
+    size.entries += sign
+    size.bytes += sign * entry.bytes
+  }
+}

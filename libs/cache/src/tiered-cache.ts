@@ -1,0 +1,150 @@
+import type { Histogram, Meter } from '@opentelemetry/api'
+import type { Log } from '@latchkey/logger'
+import type { CacheType, Revisioned } from './cache-types.ts'
+import { CacheStats } from './cache-stats.ts'
+import type { MemoryTier } from './memory-tier.ts'
+import type { RedisTier } from './redis-tier.ts'
+
+export class RevisionNotReachedError extends Error {}
+
+export interface TieredCacheOptions {
+  l1?: MemoryTier
+  l2?: RedisTier
+  prefix: string
+  meter: Meter
+  log: Log
+}
+
+/** An entry to drop: its type and its id within the partition. */
+export interface CacheKey {
+  type: CacheType<any>
+  id: string
+}
+
+/**
+ * L1 (in-process) in front of L2 (Redis) in front of the source (PostgreSQL). Every value is
+ * tied to the revision of its partition (the organization) that it was computed at:
+ * - a read may demand a minimum revision (a consistency token) and is never answered older;
+ * - concurrent misses for one key share one load (request coalescing);
+ * - a fill computed before an invalidation that was already applied is refused (no stale fill).
+ */
+export class TieredCache {
+  readonly stats = new CacheStats()
+  private readonly inflight = new Map<string, Promise<Revisioned<unknown>>>()
+  private readonly loadDuration: Histogram
+
+  constructor(private readonly options: TieredCacheOptions) {
+    this.loadDuration = options.meter.createHistogram('latchkey.cache.load.duration', {
+      unit: 's',
+      description: 'Time to fetch a cache entry from L2 (Redis) or to compute it from the source (PostgreSQL)',
+      advice: { explicitBucketBoundaries: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] },
+    })
+    this.stats.observe(options.meter, () => options.l1?.sizeByType() ?? new Map())
+  }
+
+  get enabled(): boolean {
+    return this.options.l1 !== undefined || this.options.l2 !== undefined
+  }
+
+  key(type: CacheType<any>, partition: string, id: string): string {
+    return `${this.options.prefix}${type.name}:${partition}:${id}`
+  }
+
+  /**
+   * The value of `id` in `partition`, current at least as of `minRevision`. `load` computes it
+   * from the source together with the partition's revision read in the same snapshot.
+   */
+  async get<T>(
+    type: CacheType<T>,
+    partition: string,
+    id: string,
+    load: () => Promise<Revisioned<T>>,
+    minRevision = 0,
+  ): Promise<Revisioned<T>> {
+    const key = this.key(type, partition, id)
+    const counts = this.stats.forType(type.name)
+    const l1 = this.options.l1
+    if (l1) {
+      const hit = l1.read(key, partition)
+      if (hit !== undefined && hit.revision >= minRevision) {
+        counts.l1.hits++
+        return hit as Revisioned<T>
+      }
+      counts.l1.misses++
+    }
+    const pending = this.inflight.get(key) as Promise<Revisioned<T>> | undefined
+    if (pending) {
+      const shared = await pending
+      if (shared.revision >= minRevision) return shared
+    }
+    const fetching = this.fetch(type, partition, id, key, load, minRevision)
+    this.inflight.set(key, fetching)
+    try {
+      return await fetching
+    } finally {
+      if (this.inflight.get(key) === fetching) this.inflight.delete(key)
+    }
+  }
+
+  private async fetch<T>(
+    type: CacheType<T>,
+    partition: string,
+    id: string,
+    key: string,
+    load: () => Promise<Revisioned<T>>,
+    minRevision: number,
+  ): Promise<Revisioned<T>> {
+    const counts = this.stats.forType(type.name)
+    const l2 = this.options.l2
+    if (l2?.available) {
+      const started = performance.now()
+      const found = await l2.read(key, partition).catch((err) => {
+        this.options.log.debug({ err }, 'L2 read failed; treating as a miss')
+        return undefined
+      })
+      this.loadDuration.record((performance.now() - started) / 1000, { 'cache.type': type.name, 'cache.level': 'l2' })
+      if (found !== undefined && found.revision >= minRevision) {
+        counts.l2.hits++
+        const value = type.decode(found.text)
+        this.options.l1?.fill(key, partition, type.name, value, found.revision, found.text.length, type.ttlMs)
+        return { value, revision: found.revision }
+      }
+      counts.l2.misses++
+    }
+    const started = performance.now()
+    const loaded = await load()
+    this.loadDuration.record((performance.now() - started) / 1000, { 'cache.type': type.name, 'cache.level': 'source' })
+    if (loaded.revision < minRevision) throw new RevisionNotReachedError(`${partition} is at revision ${loaded.revision}`)
+    const l1 = this.options.l1
+    if (l1 || l2) {
+      const text = type.encode(loaded.value)
+      l1?.fill(key, partition, type.name, loaded.value, loaded.revision, text.length, type.ttlMs)
+      if (l2?.available) {
+        await l2.fill(key, partition, text, loaded.revision, type.ttlMs).catch((err) => {
+          this.options.log.debug({ err }, 'L2 fill failed')
+        })
+      }
+    }
+    return loaded
+  }
+
+  /**
+   * Drops the given entries of a partition everywhere this process reaches (its L1 and Redis)
+   * and records that the partition is current up to `revision` here.
+   */
+  async invalidate(partition: string, keys: CacheKey[], revision: number): Promise<void> {
+    const fullKeys = keys.map((k) => this.key(k.type, partition, k.id))
+    this.options.l1?.invalidate(partition, fullKeys, revision)
+    await this.options.l2?.invalidate(partition, fullKeys, revision, false).catch((err) => {
+      this.options.log.warn({ err, partition }, 'L2 invalidation failed; L2 is bypassed until Redis is flushed')
+    })
+  }
+
+  /** Drops every entry of a partition (an organization deleted, or an invalidation gap). */
+  async invalidatePartition(partition: string, revision: number): Promise<void> {
+    this.options.l1?.invalidatePartition(partition, revision)
+    await this.options.l2?.invalidate(partition, [], revision, true).catch((err) => {
+      this.options.log.warn({ err, partition }, 'L2 invalidation failed; L2 is bypassed until Redis is flushed')
+    })
+  }
+}

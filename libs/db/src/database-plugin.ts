@@ -1,0 +1,63 @@
+import fp from 'fastify-plugin'
+import type {} from '@latchkey/http'
+import { redactUrl } from '@latchkey/logger'
+import { createPrismaClient, type Database } from './create-prisma-client.ts'
+import { migrateDatabase } from './migrate.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database
+  }
+}
+
+/** Raised at boot when PostgreSQL cannot be reached; its message is the one line an operator needs. */
+export class DatabaseUnreachableError extends Error {
+  constructor(url: string, cause: unknown) {
+    super(
+      `PostgreSQL is unreachable at ${redactUrl(url)} (${cause instanceof Error ? cause.message : String(cause)}). ` +
+        'Start it (e.g. `pg_ctlcluster 15 main start`) or set DATABASE_URL.',
+    )
+    this.name = 'DatabaseUnreachableError'
+  }
+}
+
+export interface DatabasePluginOptions {
+  url: string
+  poolSize: number
+  /** Apply pending migrations at boot (under an advisory lock, so replicas may start together). */
+  migrate: boolean
+}
+
+/** The process's Prisma Client: migrated and reachable before any route is served, closed last. */
+export const databasePlugin = fp<DatabasePluginOptions>(
+  async (fastify, options) => {
+    try {
+      if (options.migrate) {
+        const { applied } = await migrateDatabase({ databaseUrl: options.url, log: (msg, fields) => fastify.log.info(fields ?? {}, msg) })
+        if (applied.length > 0) fastify.log.info({ applied }, 'database migrations applied')
+      }
+    } catch (err) {
+      throw new DatabaseUnreachableError(options.url, err)
+    }
+    const db = createPrismaClient({ url: options.url, poolSize: options.poolSize })
+    try {
+      await db.$queryRaw`SELECT 1`
+    } catch (err) {
+      await db.$disconnect().catch(() => {})
+      throw new DatabaseUnreachableError(options.url, err)
+    }
+    fastify.decorate('db', db)
+    fastify.readiness.add({
+      name: 'postgresql',
+      critical: true,
+      check: async () => {
+        await db.$queryRaw`SELECT 1`
+        return { state: 'up' }
+      },
+    })
+    fastify.addHook('onClose', async () => {
+      await db.$disconnect()
+    })
+  },
+  { name: 'database', dependencies: ['readiness'] },
+)

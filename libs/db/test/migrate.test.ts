@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto'
+import t from 'tap'
+import pg from 'pg'
+import { databaseName, maintenanceUrl, migrateDatabase, quoteIdent } from '../src/migrate.ts'
+
+// Any database URL on the test server; only its host and credentials are used.
+const serverUrl = maintenanceUrl(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres')
+const initMigration = /^\d{14}_init$/
+
+// A database name nobody has used, dropped when the test ends.
+function freshDatabaseUrl(t: { teardown(fn: () => unknown): void }): string {
+  const url = new URL(serverUrl)
+  url.pathname = `/latchkey_migrate_test_${randomBytes(5).toString('hex')}`
+  const drop = `DROP DATABASE IF EXISTS ${quoteIdent(databaseName(url.toString()))} WITH (FORCE)`
+  t.teardown(() => withClient(serverUrl, (c) => c.query(drop)))
+  return url.toString()
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+const databaseExists = (url: string) =>
+  withClient(serverUrl, async (c) => {
+    const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName(url)])
+    return rowCount === 1
+  })
+
+t.test('creates the database, applies init once, then applies nothing', async (t) => {
+  const url = freshDatabaseUrl(t)
+  t.notOk(await databaseExists(url))
+
+  const messages: string[] = []
+  const first = await migrateDatabase({ databaseUrl: url, log: (msg) => messages.push(msg) })
+  t.ok(await databaseExists(url))
+  t.equal(first.applied.length, 1)
+  t.match(first.applied[0], initMigration)
+  t.ok(messages.includes('created database'))
+
+  const second = await migrateDatabase({ databaseUrl: url })
+  t.same(second.applied, [])
+
+  const tables = await withClient(url, async (c) => {
+    const { rows } = await c.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    )
+    return rows.map((r) => r.table_name)
+  })
+  t.same(tables, [
+    '_prisma_migrations',
+    'member_roles',
+    'organizations',
+    'outbox_events',
+    'permissions',
+    'role_inheritance',
+    'role_permissions',
+    'roles',
+    'users',
+  ])
+})
+
+t.test('concurrent migrators on a missing database both succeed and apply init once', async (t) => {
+  const url = freshDatabaseUrl(t)
+
+  const results = await Promise.all([migrateDatabase({ databaseUrl: url }), migrateDatabase({ databaseUrl: url })])
+  const applied = results.flatMap((r) => r.applied)
+  t.equal(applied.length, 1, 'exactly one of them applied init')
+  t.match(applied[0], initMigration)
+
+  const recorded = await withClient(url, async (c) => {
+    const { rows } = await c.query<{ migration_name: string, finished: boolean }>(
+      'SELECT migration_name, finished_at IS NOT NULL AS finished FROM _prisma_migrations',
+    )
+    return rows
+  })
+  t.same(recorded, [{ migration_name: applied[0], finished: true }])
+})

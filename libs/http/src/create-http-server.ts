@@ -1,0 +1,46 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Logger } from '@latchkey/logger'
+import type { Metrics } from '@latchkey/telemetry'
+import { authentication } from './authentication.ts'
+import { errorHandling } from './error-handling.ts'
+import { healthRoutes } from './health-routes.ts'
+import { metricsRoutes } from './metrics-routes.ts'
+import { openApi } from './openapi.ts'
+import { readinessPlugin } from './readiness.ts'
+
+export interface HttpServerOptions {
+  logger: Logger
+  metrics: Metrics
+  title: string
+  version: string
+  /** Largest accepted request body in bytes (the contract's default is 1 MiB). */
+  bodyLimit: number
+  /** Log every request (off by default: two log lines per request cost more than a cached check). */
+  logRequests?: boolean
+}
+
+export type HttpServer = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>
+
+/**
+ * The HTTP base every service runs on: contract-shaped errors, health, readiness, metrics,
+ * OpenAPI and the authentication seam. Services add their routes as plugins.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const server = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    bodyLimit: options.bodyLimit,
+    // Mistyped input is refused, never coerced: `{"permission": 5}` is a 400, not "5".
+    ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  await server.register(errorHandling, { bodyLimit: options.bodyLimit })
+  await server.register(readinessPlugin)
+  await server.register(authentication)
+  await server.register(openApi, { title: options.title, version: options.version })
+  await server.register(healthRoutes)
+  await server.register(metricsRoutes, { metrics: options.metrics })
+  return server as HttpServer
+}

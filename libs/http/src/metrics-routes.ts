@@ -1,0 +1,31 @@
+import fp from 'fastify-plugin'
+import type { Metrics } from '@latchkey/telemetry'
+
+// Bounds in seconds; they include the seed's slow-API threshold (2 s) and its 1 s slow-query mark.
+const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]
+
+/**
+ * `/metrics` and the request-duration histogram. The histogram is recorded in `onResponse`, from
+ * Fastify's own timing, labelled by route pattern (never the raw URL, which would explode the series).
+ */
+export const metricsRoutes = fp<{ metrics: Metrics }>(
+  async (fastify, { metrics }) => {
+    const duration = metrics.meter.createHistogram('http.server.request.duration', {
+      unit: 's',
+      description: 'Duration of HTTP requests',
+      advice: { explicitBucketBoundaries: durationBuckets },
+    })
+    fastify.addHook('onResponse', async (request, reply) => {
+      duration.record(reply.elapsedTime / 1000, {
+        'http.request.method': request.method,
+        'http.route': request.routeOptions.url ?? 'unmatched',
+        'http.response.status_code': reply.statusCode,
+      })
+    })
+    fastify.get('/metrics', { schema: { hide: true }, config: { public: true } }, (request, reply) => {
+      reply.hijack()
+      metrics.serve(request.raw, reply.raw)
+    })
+  },
+  { name: 'metrics-routes' },
+)

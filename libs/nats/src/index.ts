@@ -1,0 +1,3 @@
+export { connectNats, NatsUnreachableError } from './connect-nats.ts'
+export { natsPlugin } from './nats-plugin.ts'
+export type { NatsConnection } from '@nats-io/transport-node'

@@ -1,0 +1,32 @@
+import fp from 'fastify-plugin'
+import type { NatsConnection } from '@nats-io/transport-node'
+import type {} from '@latchkey/http'
+import { connectNats } from './connect-nats.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    nats: NatsConnection
+  }
+}
+
+/** The process's one NATS connection, watched by `/readyz` and drained on close. */
+export const natsPlugin = fp<{ url: string; name: string; critical: boolean }>(
+  async (fastify, options) => {
+    const connection = await connectNats({ url: options.url, name: options.name, logger: fastify.log })
+    fastify.decorate('nats', connection)
+    fastify.readiness.add({
+      name: 'nats',
+      critical: options.critical,
+      check: () =>
+        connection.isClosed()
+          ? { state: 'down', detail: 'connection closed' }
+          : connection.info
+            ? { state: 'up' }
+            : { state: 'down', detail: `reconnecting to ${options.url}` },
+    })
+    fastify.addHook('onClose', async () => {
+      await connection.drain().catch(() => connection.close())
+    })
+  },
+  { name: 'nats', dependencies: ['readiness'] },
+)

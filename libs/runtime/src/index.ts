@@ -1,0 +1,5 @@
+export { buildApp, type AppConfig } from './build-app.ts'
+export { loadProgramConfig } from './load-program-config.ts'
+export { ProgramConfigSchema, type ProgramConfig } from './program-config.ts'
+export { runProgram } from './run-program.ts'
+export { selectTargets, UnknownTargetError, type Target, type TargetRegistry } from './target.ts'

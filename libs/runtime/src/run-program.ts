@@ -1,0 +1,60 @@
+import { ConfigError, parseDuration } from '@latchkey/config'
+import { createLogger } from '@latchkey/logger'
+import { buildApp } from './build-app.ts'
+import { loadProgramConfig } from './load-program-config.ts'
+import { UnknownTargetError, type TargetRegistry } from './target.ts'
+
+/**
+ * The life of a process: validate the configuration (exit 2 naming what is wrong), start the
+ * selected services (exit 1 with one line naming an unreachable server), serve, and on SIGTERM
+ * stop taking work, let what is in flight finish within the grace period, close, exit 0.
+ */
+export async function runProgram(registry: TargetRegistry, version: string): Promise<void> {
+  let loaded: ReturnType<typeof loadProgramConfig>
+  try {
+    loaded = loadProgramConfig(registry)
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof UnknownTargetError) {
+      process.stderr.write(`latchkey: ${err.message}\n`)
+      process.exit(2)
+    }
+    throw err
+  }
+  const { config, selected } = loaded
+  const serviceName = config.OTEL_SERVICE_NAME ?? `latchkey-${selected.length === Object.keys(registry).length ? 'all' : selected.join('-')}`
+  const logger = createLogger({ level: config.LOG_LEVEL, name: serviceName, base: { targets: selected } })
+
+  let app: Awaited<ReturnType<typeof buildApp>>
+  try {
+    app = await buildApp({ config, registry, targets: selected, logger, serviceName, version })
+    await app.listen({ host: config.HOST, port: config.PORT })
+  } catch (err) {
+    logger.fatal({ err: { name: (err as Error).name, code: (err as { code?: string }).code } }, (err as Error).message)
+    logger.flush()
+    process.exit(1)
+  }
+  logger.info({ version, port: (app.server.address() as { port: number }).port }, 'latchkey started')
+
+  const grace = parseDuration(config.SHUTDOWN_GRACE)
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal, graceMs: grace }, 'stopping: no new work, finishing what is in flight')
+    app.readiness.draining = true
+    setTimeout(() => {
+      logger.error('grace period over before everything closed; exiting')
+      process.exit(1)
+    }, grace).unref()
+    try {
+      await app.close()
+      logger.info('stopped')
+      process.exit(0)
+    } catch (err) {
+      logger.error({ err }, 'error while stopping')
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}

@@ -1,0 +1,27 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Meter } from '@opentelemetry/api'
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { MeterProvider } from '@opentelemetry/sdk-metrics'
+
+/** One process's metrics: an OpenTelemetry meter whose readings `/metrics` serves to Prometheus. */
+export interface Metrics {
+  meter: Meter
+  /** Writes the Prometheus text format onto a raw Node response (the HTTP base hijacks the reply). */
+  serve(request: IncomingMessage, response: ServerResponse): void
+  shutdown(): Promise<void>
+}
+
+export function createMetrics(options: { serviceName: string }): Metrics {
+  // No server of its own: the exporter's readings are served by the service's HTTP port.
+  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    readers: [exporter],
+  })
+  return {
+    meter: provider.getMeter('latchkey'),
+    serve: (request, response) => exporter.getMetricsRequestHandler(request, response),
+    shutdown: () => provider.shutdown(),
+  }
+}

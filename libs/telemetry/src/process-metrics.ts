@@ -1,0 +1,32 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import type { BatchObservableCallback, Meter } from '@opentelemetry/api'
+
+/**
+ * The process's own health: CPU time, memory and event-loop delay, read only when Prometheus
+ * scrapes (observable instruments cost nothing between scrapes).
+ */
+export function observeProcess(meter: Meter): () => void {
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 })
+  loopDelay.enable()
+
+  const cpu = meter.createObservableCounter('process.cpu.time', { unit: 's', description: 'CPU time used by the process' })
+  const memory = meter.createObservableGauge('process.memory.usage', { unit: 'By', description: 'Resident set size of the process' })
+  const heap = meter.createObservableGauge('nodejs.heap.used', { unit: 'By', description: 'V8 heap in use' })
+  const lag = meter.createObservableGauge('nodejs.eventloop.delay.p99', { unit: 's', description: 'Event-loop delay, 99th percentile since the last scrape' })
+
+  const instruments = [cpu, memory, heap, lag]
+  const observe: BatchObservableCallback = (result) => {
+    const usage = process.cpuUsage()
+    result.observe(cpu, usage.user / 1e6, { 'cpu.mode': 'user' })
+    result.observe(cpu, usage.system / 1e6, { 'cpu.mode': 'system' })
+    result.observe(memory, process.memoryUsage.rss())
+    result.observe(heap, process.memoryUsage().heapUsed)
+    result.observe(lag, loopDelay.percentile(99) / 1e9)
+    loopDelay.reset()
+  }
+  meter.addBatchObservableCallback(observe, instruments)
+  return () => {
+    meter.removeBatchObservableCallback(observe, instruments)
+    loopDelay.disable()
+  }
+}

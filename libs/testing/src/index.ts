@@ -1,0 +1,3 @@
+export { createTestDatabase } from './test-database.ts'
+export { startTestApp, uniquePrefix, type TestApp } from './test-app.ts'
+export { spawnProgram, type ProgramProcess } from './spawn-program.ts'

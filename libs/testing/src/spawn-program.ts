@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+const entry = fileURLToPath(new URL('../../../cmd/latchkey/src/main.ts', import.meta.url))
+
+export interface ProgramProcess {
+  child: ChildProcess
+  /** Base URL of its HTTP server (once started). */
+  url: string
+  /** Every line it wrote to stdout and stderr, in order. */
+  output: string[]
+  /** Resolves with the exit code (or the signal's name) when it ends. */
+  exited: Promise<number | string>
+}
+
+/**
+ * Starts the real program (`node --import tsx cmd/latchkey/src/main.ts`) with `env` on top of
+ * this process's environment. Resolves once it logged "latchkey started", or rejects with its
+ * output when it exits first. It is killed when the test ends.
+ */
+export async function spawnProgram(
+  t: { teardown(fn: () => unknown): void },
+  env: Record<string, string>,
+  options: { waitForStart?: boolean; timeoutMs?: number } = {},
+): Promise<ProgramProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, PORT: '0', GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output: string[] = []
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
+  let started: (url: string) => void = () => {}
+  const startedPromise = new Promise<string>((resolve) => (started = resolve))
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      output.push(line)
+      if (line.includes('"latchkey started"')) {
+        const port = (JSON.parse(line) as { port: number }).port
+        started(`http://127.0.0.1:${port}`)
+      }
+    })
+  }
+  const process_: ProgramProcess = { child, url: '', output, exited }
+  if (options.waitForStart === false) return process_
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const result = await Promise.race([
+    startedPromise,
+    exited.then((code) => new Error(`the program exited (${code}) before it started:\n${output.join('\n')}`)),
+    new Promise<Error>((resolve) => setTimeout(() => resolve(new Error(`not started within ${timeoutMs} ms:\n${output.join('\n')}`)), timeoutMs).unref()),
+  ])
+  if (result instanceof Error) throw result
+  process_.url = result
+  return process_
+}

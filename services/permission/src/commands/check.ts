@@ -1,0 +1,87 @@
+import type { PermissionContext } from '../context.ts'
+import { RevisionAheadError } from '../errors.ts'
+import { checkDirect } from '../store/effective-permissions.ts'
+import { parseRevision, resolveOrg, requireOrg, userPermissions } from './resolve.ts'
+
+// What happens on a check: the organization (by slug) and the user's effective permissions are
+// read through L1, then L2, then PostgreSQL (see docs/architecture.md); the answer is membership
+// of the permission in that set. Unknown organizations, users and permissions answer false.
+
+export interface CheckInput {
+  org: string
+  user: string
+  permission: string
+  atLeastRevision?: string | number | undefined
+}
+
+export interface CheckAnswer {
+  allowed: boolean
+  revision: number
+}
+
+export async function check(ctx: PermissionContext, input: CheckInput): Promise<CheckAnswer> {
+  const minRevision = parseRevision(input.atLeastRevision)
+  if (!ctx.cache.enabled) return checkUncached(ctx, input, minRevision)
+  const org = await resolveOrg(ctx, input.org, minRevision)
+  if (!org) return { allowed: false, revision: 0 }
+  const permissions = await userPermissions(ctx, org, input.user, minRevision)
+  return { allowed: permissions.value.has.has(input.permission), revision: permissions.revision }
+}
+
+/** With both cache levels off, one SQL statement answers a check (the uncached baseline). */
+async function checkUncached(ctx: PermissionContext, input: CheckInput, minRevision: number): Promise<CheckAnswer> {
+  const answer = await checkDirect(ctx.db, input.org, input.user, input.permission)
+  if (!answer) return { allowed: false, revision: 0 }
+  if (answer.revision < minRevision) throw new RevisionAheadError(String(minRevision), String(answer.revision))
+  return answer
+}
+
+export interface BulkCheckAnswer {
+  results: { allowed: boolean }[]
+  /** Per organization: every answer about it reflects at least this revision. */
+  revisions: Record<string, number>
+}
+
+/**
+ * Many checks at once, through the same caches: each organization is resolved once and each
+ * (organization, user) pair's permissions are read once, whatever the number of checks naming them.
+ */
+export async function bulkCheck(ctx: PermissionContext, checks: CheckInput[]): Promise<BulkCheckAnswer> {
+  const minByOrg = new Map<string, number>()
+  for (const c of checks) minByOrg.set(c.org, Math.max(minByOrg.get(c.org) ?? 0, parseRevision(c.atLeastRevision)))
+  const orgs = new Map(await Promise.all([...minByOrg].map(async ([slug, min]) => [slug, await resolveOrg(ctx, slug, min)] as const)))
+
+  const sets = new Map<string, ReturnType<typeof userPermissions>>()
+  const revisions: Record<string, number> = {}
+  for (const c of checks) {
+    const org = orgs.get(c.org)
+    if (!org) continue
+    const key = `${c.org}\u0000${c.user}`
+    if (!sets.has(key)) sets.set(key, userPermissions(ctx, org, c.user, minByOrg.get(c.org)))
+  }
+  const resolved = new Map<string, Awaited<ReturnType<typeof userPermissions>>>()
+  await Promise.all([...sets].map(async ([key, pending]) => resolved.set(key, await pending)))
+
+  const results = checks.map((c) => {
+    const org = orgs.get(c.org)
+    if (!org) {
+      revisions[c.org] = 0
+      return { allowed: false }
+    }
+    const permissions = resolved.get(`${c.org}\u0000${c.user}`)!
+    revisions[c.org] = Math.min(revisions[c.org] ?? Number.MAX_SAFE_INTEGER, permissions.revision)
+    return { allowed: permissions.value.has.has(c.permission) }
+  })
+  return { results, revisions }
+}
+
+/** A user's effective permissions in an organization (404 when the organization does not exist). */
+export async function listUserPermissions(
+  ctx: PermissionContext,
+  input: { org: string; user: string; atLeastRevision?: string | number | undefined },
+): Promise<{ permissions: string[]; revision: number }> {
+  const minRevision = parseRevision(input.atLeastRevision)
+  const org = await requireOrg(ctx, input.org, minRevision)
+  const permissions = await userPermissions(ctx, org, input.user, minRevision)
+  return { permissions: permissions.value.keys, revision: permissions.revision }
+}

@@ -1,0 +1,5 @@
+export { permissionTarget } from './target.ts'
+export { permissionService } from './permission-service.ts'
+export { PermissionConfigSchema, type PermissionConfig } from './config.ts'
+export { loadPermissionService, protoPath } from './grpc/load-proto.ts'
+export type { PermissionContext } from './context.ts'

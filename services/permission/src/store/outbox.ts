@@ -1,0 +1,25 @@
+import type { Tx } from './transaction.ts'
+
+/** A change, as the outbox relay will publish it. */
+export interface ChangeEvent {
+  type: string
+  orgId: string | null
+  /** The organization's revision after the change; null for changes outside any organization. */
+  orgSeq: number | null
+  payload: Record<string, unknown>
+  /** W3C trace context of the request that made the change (traceparent, tracestate). */
+  traceContext: Record<string, string>
+}
+
+/** Records the event in the write's own transaction: it exists exactly when the change does. */
+export async function appendEvent(tx: Tx, event: ChangeEvent): Promise<void> {
+  await tx.outboxEvent.create({
+    data: {
+      type: event.type,
+      orgId: event.orgId,
+      orgSeq: event.orgSeq === null ? null : BigInt(event.orgSeq),
+      payload: event.payload as object,
+      traceContext: event.traceContext,
+    },
+  })
+}
