@@ -11,6 +11,8 @@ export async function connectRedis(options: { url: string; log: Log; waitMs: num
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
+    // A cache that answers slowly is worse than none: a stalled Redis becomes a miss quickly.
+    commandTimeout: 500,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
     lazyConnect: true,
   })

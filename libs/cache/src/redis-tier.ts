@@ -51,9 +51,6 @@ export class RedisTier {
   ) {
     redis.defineCommand('lkFill', { numberOfKeys: 2, lua: fillScript })
     redis.defineCommand('lkInvalidate', { lua: invalidateScript })
-    redis.on('ready', () => {
-      if (this.suspect) void this.flush()
-    })
   }
 
   get available(): boolean {
@@ -102,13 +99,21 @@ export class RedisTier {
   }
 
   private markSuspect(err: unknown): void {
-    if (!this.suspect) this.options.log.warn({ err }, 'Redis missed an invalidation; L2 is off until it has been flushed')
+    if (this.suspect) return
+    this.options.log.warn({ err: { message: (err as Error)?.message } }, 'Redis missed an invalidation; L2 is off until it has been flushed')
     this.suspect = true
+    this.flushing ??= this.flushUntilDone()
   }
 
-  /** Drops every entry under the prefix (after an invalidation was lost), then serves again. */
-  flush(): Promise<void> {
-    this.flushing ??= (async () => {
+  /**
+   * Drops every entry under the prefix (after an invalidation was lost), retrying until Redis
+   * answers again, then serves again. A whole flush is coarse, but outages are rare and an exact
+   * replay would need the lost invalidations, which only the event stream has.
+   */
+  private async flushUntilDone(): Promise<void> {
+    for (let attempt = 0; this.suspect; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5_000)).unref())
+      if (this.redis.status === 'end') return
       try {
         let cursor = '0'
         do {
@@ -118,13 +123,11 @@ export class RedisTier {
         } while (cursor !== '0')
         this.suspect = false
         this.options.log.info('L2 flushed after a lost invalidation; serving from Redis again')
-      } catch (err) {
-        this.options.log.warn({ err }, 'L2 flush failed; will retry when Redis is ready again')
-      } finally {
-        this.flushing = undefined
+      } catch {
+        // Still unreachable: try again later.
       }
-    })()
-    return this.flushing
+    }
+    this.flushing = undefined
   }
 }
 

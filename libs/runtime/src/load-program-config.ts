@@ -5,10 +5,13 @@ import type { AppConfig } from './build-app.ts'
 import { ProgramConfigSchema } from './program-config.ts'
 import { selectTargets, type TargetRegistry } from './target.ts'
 
-/** The targets `TARGET` selects and every variable they and the program read, validated together. */
+/**
+ * The targets `TARGET` selects and every variable they and the program read, validated together
+ * so that one start names every bad variable at once.
+ */
 export function loadProgramConfig(registry: TargetRegistry, env: NodeJS.ProcessEnv = process.env): { config: AppConfig; selected: string[] } {
-  const program = loadConfig(ProgramConfigSchema, env)
-  const selected = selectTargets(registry, program.TARGET)
+  const { TARGET } = loadConfig(Type.Object({ TARGET: ProgramConfigSchema.properties.TARGET }), env)
+  const selected = selectTargets(registry, TARGET)
   const schema = Type.Object({
     ...ProgramConfigSchema.properties,
     ...CacheConfigSchema.properties,
