@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createConnection } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from './private-redis.ts'
+
+export interface PrivateNats {
+  url: string
+  port: number
+  /** Kills the server (SIGKILL); `start` brings it back on the same port and store. */
+  kill(): Promise<void>
+  start(): Promise<void>
+}
+
+const answers = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => (socket.end(), resolve(true)))
+    socket.on('error', () => resolve(false))
+  })
+
+/**
+ * A `nats-server -js` of the test's own on a random port with its own store, so that outage tests
+ * never disturb the machine's shared NATS. Killed and its store removed when the test ends.
+ */
+export async function startPrivateNats(t: { teardown(fn: () => unknown): void }): Promise<PrivateNats> {
+  const port = await freePort()
+  const storeDir = mkdtempSync(join(tmpdir(), 'latchkey-nats-'))
+  let child: ChildProcess | undefined
+  const kill = async () => {
+    const running = child
+    child = undefined
+    if (!running || running.exitCode !== null) return
+    const exited = new Promise((resolve) => running.once('exit', resolve))
+    running.kill('SIGKILL')
+    await exited
+  }
+  const start = async () => {
+    child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' })
+    for (let waited = 0; !(await answers(port)); waited += 50) {
+      if (waited > 10_000) throw new Error(`nats-server did not start on port ${port}`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  t.teardown(async () => {
+    await kill()
+    rmSync(storeDir, { recursive: true, force: true })
+  })
+  await start()
+  return { url: `nats://127.0.0.1:${port}`, port, kill, start }
+}
