@@ -33,11 +33,11 @@ export class CacheStats {
   }
 
   observe(meter: Meter, l1Size: () => Map<string, { entries: number; bytes: number }>): void {
-    const requests = meter.createObservableCounter('latchkey.cache.requests', {
+    const requests = meter.createObservableCounter('latchkey_cache_requests', {
       description: 'Cache lookups by cache type, level (l1 in-process, l2 Redis) and result (hit, miss)',
     })
-    const entries = meter.createObservableGauge('latchkey.cache.entries', { description: 'Entries held in the in-process L1 cache' })
-    const bytes = meter.createObservableGauge('latchkey.cache.size', { unit: 'By', description: 'Estimated bytes held in the in-process L1 cache' })
+    const entries = meter.createObservableGauge('latchkey_cache_entries', { description: 'Entries held in the in-process L1 cache' })
+    const bytes = meter.createObservableGauge('latchkey_cache_size_bytes', { unit: 'By', description: 'Estimated bytes held in the in-process L1 cache' })
     meter.addBatchObservableCallback(
       (result) => {
         for (const [type, levels] of this.counts) {

@@ -34,7 +34,7 @@ export class TieredCache {
   private readonly loadDuration: Histogram
 
   constructor(private readonly options: TieredCacheOptions) {
-    this.loadDuration = options.meter.createHistogram('latchkey.cache.load.duration', {
+    this.loadDuration = options.meter.createHistogram('latchkey_cache_load_duration_seconds', {
       unit: 's',
       description: 'Time to fetch a cache entry from L2 (Redis) or to compute it from the source (PostgreSQL)',
       advice: { explicitBucketBoundaries: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] },

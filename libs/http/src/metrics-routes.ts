@@ -10,7 +10,7 @@ const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  */
 export const metricsRoutes = fp<{ metrics: Metrics }>(
   async (fastify, { metrics }) => {
-    const duration = metrics.meter.createHistogram('http.server.request.duration', {
+    const duration = metrics.meter.createHistogram('http_server_request_duration_seconds', {
       unit: 's',
       description: 'Duration of HTTP requests',
       advice: { explicitBucketBoundaries: durationBuckets },

@@ -4,7 +4,11 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { MeterProvider } from '@opentelemetry/sdk-metrics'
 
-/** One process's metrics: an OpenTelemetry meter whose readings `/metrics` serves to Prometheus. */
+/**
+ * One process's metrics: an OpenTelemetry meter whose readings `/metrics` serves to Prometheus.
+ * Instruments are named as Prometheus expects them (`snake_case`, the unit as a suffix:
+ * `_seconds`, `_bytes`), because this exporter version adds `_total` to counters but no units.
+ */
 export interface Metrics {
   meter: Meter
   /** Writes the Prometheus text format onto a raw Node response (the HTTP base hijacks the reply). */

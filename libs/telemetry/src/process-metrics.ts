@@ -9,10 +9,10 @@ export function observeProcess(meter: Meter): () => void {
   const loopDelay = monitorEventLoopDelay({ resolution: 20 })
   loopDelay.enable()
 
-  const cpu = meter.createObservableCounter('process.cpu.time', { unit: 's', description: 'CPU time used by the process' })
-  const memory = meter.createObservableGauge('process.memory.usage', { unit: 'By', description: 'Resident set size of the process' })
-  const heap = meter.createObservableGauge('nodejs.heap.used', { unit: 'By', description: 'V8 heap in use' })
-  const lag = meter.createObservableGauge('nodejs.eventloop.delay.p99', { unit: 's', description: 'Event-loop delay, 99th percentile since the last scrape' })
+  const cpu = meter.createObservableCounter('process_cpu_seconds', { unit: 's', description: 'CPU time used by the process' })
+  const memory = meter.createObservableGauge('process_resident_memory_bytes', { unit: 'By', description: 'Resident set size of the process' })
+  const heap = meter.createObservableGauge('nodejs_heap_used_bytes', { unit: 'By', description: 'V8 heap in use' })
+  const lag = meter.createObservableGauge('nodejs_eventloop_delay_p99_seconds', { unit: 's', description: 'Event-loop delay, 99th percentile since the last scrape' })
 
   const instruments = [cpu, memory, heap, lag]
   const observe: BatchObservableCallback = (result) => {
