@@ -1,4 +1,4 @@
-export { TieredCache, RevisionNotReachedError, type CacheKey, type TieredCacheOptions } from './tiered-cache.ts'
+export { TieredCache, RevisionNotReachedError, type CacheKey, type Invalidation, type TieredCacheOptions } from './tiered-cache.ts'
 export { MemoryTier } from './memory-tier.ts'
 export { RedisTier } from './redis-tier.ts'
 export { connectRedis } from './connect-redis.ts'

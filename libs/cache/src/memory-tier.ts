@@ -11,6 +11,8 @@ interface Entry {
 export interface MemoryTierOptions {
   maxEntries: number
   maxBytes: number
+  /** How long a gap in a partition's invalidations may stay open before the partition is cleared. */
+  gapTimeoutMs?: number
 }
 
 /**
@@ -19,10 +21,11 @@ export interface MemoryTierOptions {
  */
 export class MemoryTier {
   private readonly lru: LRUCache<string, Entry>
-  readonly watermarks = new PartitionWatermarks()
+  readonly watermarks: PartitionWatermarks
   private readonly sizes = new Map<string, { entries: number; bytes: number }>()
 
   constructor(options: MemoryTierOptions) {
+    this.watermarks = new PartitionWatermarks(options.gapTimeoutMs)
     this.lru = new LRUCache<string, Entry>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
@@ -48,7 +51,7 @@ export class MemoryTier {
 
   /** Stores a value computed at `revision`, unless an invalidation newer than it was applied. */
   fill(key: string, partition: string, type: string, value: unknown, revision: number, bytes: number, ttlMs: number): boolean {
-    if (revision < this.watermarks.applied(partition)) return false
+    if (revision < this.watermarks.seen(partition)) return false
     const entry: Entry = { value, revision, bytes: Math.max(1, bytes), type }
     this.lru.set(key, entry, { ttl: ttlMs })
     if (this.lru.peek(key) === entry) this.account(entry, 1)
@@ -59,13 +62,16 @@ export class MemoryTier {
     this.lru.delete(key)
   }
 
-  invalidate(partition: string, keys: Iterable<string>, revision: number): void {
-    for (const key of keys) this.lru.delete(key)
-    this.watermarks.advance(partition, revision, false)
+  /** Drops `keys` (or, with `keys` undefined, the whole partition) as of `revision`. */
+  invalidate(partition: string, keys: Iterable<string> | undefined, revision: number): void {
+    if (keys) for (const key of keys) this.lru.delete(key)
+    this.watermarks.advance(partition, revision, keys === undefined)
   }
 
-  invalidatePartition(partition: string, revision: number): void {
-    this.watermarks.advance(partition, revision, true)
+  /** Drops every entry and every mark: what is left cannot be vouched for (invalidations were missed). */
+  clear(): void {
+    this.lru.clear()
+    this.watermarks.reset()
   }
 
   sizeByType(): Map<string, { entries: number; bytes: number }> {

@@ -1,30 +1,49 @@
 import type { Redis } from 'ioredis'
 import type { Log } from '@latchkey/logger'
 
-// The partition's marks live beside its entries as "applied,cleared" (see partition-watermarks.ts).
-// A fill is refused when it was computed before an invalidation that Redis has already applied.
+// A partition's marks (see partition-watermarks.ts) live beside its entries as
+// "applied,seen,cleared,pendingSince", with revisions that arrived ahead of a gap in a sorted set.
+// A fill is refused when it was computed before an invalidation Redis has already seen.
 const fillScript = `
 local marks = redis.call('GET', KEYS[2])
-local applied = 0
-if marks then applied = tonumber(string.match(marks, '^(%d+)')) end
-if tonumber(ARGV[2]) < applied then return 0 end
+if marks then
+  local seen = tonumber(string.match(marks, '^%d+,(%d+)'))
+  if tonumber(ARGV[2]) < seen then return 0 end
+end
 redis.call('SET', KEYS[1], ARGV[2] .. '|' .. ARGV[1], 'PX', ARGV[3])
 return 1`
 
-// KEYS[1] is the marks key, the others are entries to delete; ARGV[1] the revision, ARGV[2] "1"
-// when the whole partition is cleared. Marks only move forward, and outlive every entry's TTL.
+// KEYS[1] marks, KEYS[2] pending revisions, KEYS[3..] entries to delete.
+// ARGV: revision, "1" to clear the whole partition, marks TTL (ms), gap timeout (ms).
 const invalidateScript = `
-local marks = redis.call('GET', KEYS[1])
-local applied, cleared = 0, 0
-if marks then
-  applied = tonumber(string.match(marks, '^(%d+)'))
-  cleared = tonumber(string.match(marks, ',(%d+)$'))
-end
 local revision = tonumber(ARGV[1])
-if revision > applied then applied = revision end
-if ARGV[2] == '1' and revision > cleared then cleared = revision end
-redis.call('SET', KEYS[1], applied .. ',' .. cleared, 'PX', ARGV[3])
-if #KEYS > 1 then redis.call('DEL', unpack(KEYS, 2)) end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local marks = redis.call('GET', KEYS[1])
+local applied, seen, cleared, since
+if not marks then
+  applied, seen, cleared, since = revision, revision, revision, 0
+else
+  local a, s, c, p = string.match(marks, '^(%d+),(%d+),(%d+),(%d+)$')
+  applied, seen, cleared, since = tonumber(a), tonumber(s), tonumber(c), tonumber(p)
+  if revision > seen then seen = revision end
+  if ARGV[2] == '1' and revision > cleared then cleared = revision end
+  if revision == applied + 1 then
+    applied = revision
+    while redis.call('ZREM', KEYS[2], tostring(applied + 1)) == 1 do applied = applied + 1 end
+    if redis.call('ZCARD', KEYS[2]) == 0 then since = 0 end
+  elseif revision > applied then
+    redis.call('ZADD', KEYS[2], revision, tostring(revision))
+    redis.call('PEXPIRE', KEYS[2], ARGV[3])
+    if since == 0 then since = now end
+    if now - since > tonumber(ARGV[4]) then
+      applied, cleared, since = seen, seen, 0
+      redis.call('DEL', KEYS[2])
+    end
+  end
+end
+redis.call('SET', KEYS[1], applied .. ',' .. seen .. ',' .. cleared .. ',' .. since, 'PX', ARGV[3])
+if #KEYS > 2 then redis.call('DEL', unpack(KEYS, 3)) end
 return applied`
 
 const invalidationBatch = 500
@@ -33,6 +52,8 @@ export interface RedisTierOptions {
   prefix: string
   /** How long partition marks are kept: longer than any entry's TTL. */
   marksTtlMs: number
+  /** How long a gap in a partition's invalidations may stay open before the partition is cleared. */
+  gapTimeoutMs?: number
   log: Log
 }
 
@@ -67,7 +88,7 @@ export class RedisTier {
     if (raw == null) return undefined
     const bar = raw.indexOf('|')
     const entryRevision = Number(raw.slice(0, bar))
-    const [applied, cleared] = parseMarks(marks ?? null)
+    const { applied, cleared } = parseMarks(marks ?? null)
     if (entryRevision < cleared) return undefined
     return { text: raw.slice(bar + 1), revision: Math.max(entryRevision, applied) }
   }
@@ -77,18 +98,23 @@ export class RedisTier {
     await (this.redis as unknown as LatchkeyCommands).lkFill(key, this.marksKey(partition), text, revision, ttlMs)
   }
 
-  /** Deletes entries in pipelined batches and moves the partition's marks forward. */
-  async invalidate(partition: string, keys: string[], revision: number, clearPartition: boolean): Promise<void> {
+  /**
+   * Deletes `keys` (or, with `keys` undefined, every entry of the partition) in pipelined batches
+   * and moves the partition's marks forward.
+   */
+  async invalidate(partition: string, keys: string[] | undefined, revision: number): Promise<void> {
     try {
       const redis = this.redis as unknown as LatchkeyCommands & Redis
       const pipeline = redis.pipeline() as unknown as LatchkeyCommands & { exec(): Promise<[Error | null, unknown][] | null> }
       const marksKey = this.marksKey(partition)
-      const clear = clearPartition ? '1' : '0'
-      if (keys.length === 0) pipeline.lkInvalidate(1, marksKey, revision, clear, this.options.marksTtlMs)
-      for (let i = 0; i < keys.length; i += invalidationBatch) {
-        const batch = keys.slice(i, i + invalidationBatch)
-        pipeline.lkInvalidate(batch.length + 1, marksKey, ...batch, revision, clear, this.options.marksTtlMs)
-      }
+      const args = [revision, keys === undefined ? '1' : '0', this.options.marksTtlMs, this.options.gapTimeoutMs ?? 5_000]
+      // Every batch but the last is a plain delete; the last one moves the marks, so that no
+      // entry is vouched for at the new revision before all of the change's entries are gone.
+      const all = keys ?? []
+      const last = Math.max(0, all.length - invalidationBatch)
+      for (let i = 0; i < last; i += invalidationBatch) (pipeline as unknown as Redis).unlink(...all.slice(i, Math.min(i + invalidationBatch, last)))
+      const tail = all.slice(last)
+      pipeline.lkInvalidate(tail.length + 2, marksKey, `${marksKey}:pending`, ...tail, ...args)
       const results = await pipeline.exec()
       const failed = results?.find(([err]) => err)
       if (failed) throw failed[0]
@@ -136,8 +162,8 @@ interface LatchkeyCommands {
   lkInvalidate(numberOfKeys: number, ...args: (string | number)[]): Promise<number>
 }
 
-function parseMarks(marks: string | null): [number, number] {
-  if (!marks) return [0, 0]
-  const comma = marks.indexOf(',')
-  return [Number(marks.slice(0, comma)), Number(marks.slice(comma + 1))]
+function parseMarks(marks: string | null): { applied: number; seen: number; cleared: number } {
+  if (!marks) return { applied: 0, seen: 0, cleared: 0 }
+  const [applied, seen, cleared] = marks.split(',').map(Number)
+  return { applied: applied!, seen: seen!, cleared: cleared! }
 }

@@ -15,10 +15,20 @@ export interface TieredCacheOptions {
   log: Log
 }
 
-/** An entry to drop: its type and its id within the partition. */
+/** An entry to drop: its cache type's name and its id within the partition. */
 export interface CacheKey {
-  type: CacheType<any>
+  type: string
   id: string
+}
+
+/**
+ * What one write to a partition made stale: the entries to drop (or the whole partition), and
+ * the revision the write created. Every write to an organization produces exactly one.
+ */
+export interface Invalidation {
+  partition: string
+  revision: number
+  entries: CacheKey[] | 'all'
 }
 
 /**
@@ -46,8 +56,8 @@ export class TieredCache {
     return this.options.l1 !== undefined || this.options.l2 !== undefined
   }
 
-  key(type: CacheType<any>, partition: string, id: string): string {
-    return `${this.options.prefix}${type.name}:${partition}:${id}`
+  key(type: string, partition: string, id: string): string {
+    return `${this.options.prefix}${type}:${partition}:${id}`
   }
 
   /**
@@ -61,7 +71,7 @@ export class TieredCache {
     load: () => Promise<Revisioned<T>>,
     minRevision = 0,
   ): Promise<Revisioned<T>> {
-    const key = this.key(type, partition, id)
+    const key = this.key(type.name, partition, id)
     const counts = this.stats.forType(type.name)
     const l1 = this.options.l1
     if (l1) {
@@ -103,7 +113,10 @@ export class TieredCache {
         return undefined
       })
       this.loadDuration.record((performance.now() - started) / 1000, { 'cache.type': type.name, 'cache.level': 'l2' })
-      if (found !== undefined && found.revision >= minRevision) {
+      // An entry older than an invalidation this process has already applied may be one that
+      // Redis has not dropped yet (the invalidator is a few milliseconds behind): skip it.
+      const seenHere = this.options.l1?.watermarks.seen(partition) ?? 0
+      if (found !== undefined && found.revision >= minRevision && found.revision >= seenHere) {
         counts.l2.hits++
         const value = type.decode(found.text)
         this.options.l1?.fill(key, partition, type.name, value, found.revision, found.text.length, type.ttlMs)
@@ -128,23 +141,33 @@ export class TieredCache {
     return loaded
   }
 
-  /**
-   * Drops the given entries of a partition everywhere this process reaches (its L1 and Redis)
-   * and records that the partition is current up to `revision` here.
-   */
-  async invalidate(partition: string, keys: CacheKey[], revision: number): Promise<void> {
-    const fullKeys = keys.map((k) => this.key(k.type, partition, k.id))
-    this.options.l1?.invalidate(partition, fullKeys, revision)
-    await this.options.l2?.invalidate(partition, fullKeys, revision, false).catch((err) => {
-      this.options.log.warn({ err, partition }, 'L2 invalidation failed; L2 is bypassed until Redis is flushed')
+  /** Applies an invalidation to this process's L1 and to Redis (what a writer does after its commit). */
+  async invalidate(invalidation: Invalidation): Promise<void> {
+    this.invalidateLocal(invalidation)
+    const l2 = this.options.l2
+    if (!l2) return
+    await l2.invalidate(invalidation.partition, this.fullKeys(invalidation), invalidation.revision).catch((err) => {
+      this.options.log.warn({ err: { message: (err as Error).message }, partition: invalidation.partition }, 'L2 invalidation failed; L2 is bypassed until Redis is flushed')
     })
   }
 
-  /** Drops every entry of a partition (an organization deleted, or an invalidation gap). */
-  async invalidatePartition(partition: string, revision: number): Promise<void> {
-    this.options.l1?.invalidatePartition(partition, revision)
-    await this.options.l2?.invalidate(partition, [], revision, true).catch((err) => {
-      this.options.log.warn({ err, partition }, 'L2 invalidation failed; L2 is bypassed until Redis is flushed')
-    })
+  /** Applies an invalidation to this process's L1 only (what the invalidator's fan-out asks). */
+  invalidateLocal(invalidation: Invalidation): void {
+    this.options.l1?.invalidate(invalidation.partition, this.fullKeys(invalidation), invalidation.revision)
+  }
+
+  /** Applies an invalidation to Redis only (the invalidator's job); throws when Redis fails. */
+  async invalidateShared(invalidation: Invalidation): Promise<void> {
+    await this.options.l2?.invalidate(invalidation.partition, this.fullKeys(invalidation), invalidation.revision)
+  }
+
+  /** Drops every L1 entry and mark (after invalidations may have been missed). */
+  clearLocal(): void {
+    this.options.l1?.clear()
+  }
+
+  private fullKeys(invalidation: Invalidation): string[] | undefined {
+    if (invalidation.entries === 'all') return undefined
+    return invalidation.entries.map((entry) => this.key(entry.type, invalidation.partition, entry.id))
   }
 }

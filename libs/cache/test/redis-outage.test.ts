@@ -27,7 +27,7 @@ t.test('a stalled Redis becomes a miss, and no entry written before the stall su
   // Redis stalls; a write happens, and its invalidation cannot reach Redis.
   redis.pause()
   state = { value: [], revision: 2 }
-  await writer.invalidate('org-1', [{ type: permissions, id: 'ann' }], 2)
+  await writer.invalidate({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'ann' }], revision: 2 })
 
   // The writer still answers correctly: its L1 was invalidated, the source is read.
   const started = Date.now()
@@ -52,7 +52,7 @@ t.test('with Redis gone, reads and invalidations go on without it', async (t) =>
   let loads = 0
   const load = async () => (loads++, { value: ['deals.view'], revision: 1 })
   t.same(await cache.get(permissions, 'org-1', 'bob', load), { value: ['deals.view'], revision: 1 })
-  await cache.invalidate('org-1', [{ type: permissions, id: 'bob' }], 2)
+  await cache.invalidate({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'bob' }], revision: 2 })
   t.same(await cache.get(permissions, 'org-1', 'bob', async () => ({ value: [], revision: 2 })), { value: [], revision: 2 })
   t.equal(loads, 1)
 })

@@ -66,7 +66,7 @@ t.test('an invalidation drops the entry, so the next read sees the new state', a
   await cache.get(permissions, 'org-1', 'ann', load)
   state = []
   revision = 2
-  await cache.invalidate('org-1', [{ type: permissions, id: 'ann' }], 2)
+  await cache.invalidate({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'ann' }], revision: 2 })
   t.same(await cache.get(permissions, 'org-1', 'ann', load), { value: [], revision: 2 })
 })
 
@@ -76,7 +76,7 @@ t.test('no stale fill: a load computed before an invalidation never enters the c
   // A reader starts computing from the old state (revision 4)...
   const reader = cache.get(permissions, 'org-1', 'ann', slow.load)
   // ...meanwhile a write commits revision 5 and invalidates the key...
-  await cache.invalidate('org-1', [{ type: permissions, id: 'ann' }], 5)
+  await cache.invalidate({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'ann' }], revision: 5 })
   // ...then the reader finishes with what it read before the write.
   slow.release(['deals.delete'], 4)
   t.same(await reader, { value: ['deals.delete'], revision: 4 }, 'the reader itself gets what it computed')
@@ -86,8 +86,9 @@ t.test('no stale fill: a load computed before an invalidation never enters the c
 
 t.test('an entry untouched by an invalidation is current at the newer revision', async (t) => {
   const cache = memoryOnly()
+  await cache.invalidate({ partition: 'org-1', entries: [], revision: 1 })
   await cache.get(permissions, 'org-1', 'bob', async () => ({ value: ['deals.view'], revision: 1 }))
-  await cache.invalidate('org-1', [{ type: permissions, id: 'ann' }], 2)
+  await cache.invalidate({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'ann' }], revision: 2 })
   let loaded = false
   const answer = await cache.get(permissions, 'org-1', 'bob', async () => ((loaded = true), { value: [], revision: 2 }), 2)
   t.same(answer, { value: ['deals.view'], revision: 2 })
@@ -105,7 +106,7 @@ t.test('clearing a partition drops every entry of it, and only of it', async (t)
   const cache = memoryOnly()
   await cache.get(permissions, 'org-1', 'ann', async () => ({ value: ['a.b'], revision: 1 }))
   await cache.get(permissions, 'org-2', 'ann', async () => ({ value: ['a.b'], revision: 1 }))
-  await cache.invalidatePartition('org-1', 2)
+  await cache.invalidate({ partition: 'org-1', entries: 'all', revision: 2 })
   t.same(await cache.get(permissions, 'org-1', 'ann', async () => ({ value: [], revision: 2 })), { value: [], revision: 2 })
   t.same(await cache.get(permissions, 'org-2', 'ann', async () => ({ value: [], revision: 2 })), { value: ['a.b'], revision: 1 })
 })
@@ -134,7 +135,7 @@ t.test('L2 shares entries between replicas; an invalidation from one reaches Red
   t.same(await b.get(permissions, 'org-1', 'ann', async () => ((loaded = true), { value: [], revision: 1 })), { value: ['deals.view'], revision: 1 })
   t.notOk(loaded, 'the second replica was answered by Redis')
   t.equal(b.stats.snapshot().user_permissions?.l2.hits, 1)
-  await a.invalidate('org-1', [{ type: permissions, id: 'ann' }], 2)
+  await a.invalidate({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'ann' }], revision: 2 })
   const c = replica()
   t.same(await c.get(permissions, 'org-1', 'ann', async () => ({ value: [], revision: 2 })), { value: [], revision: 2 })
 })
@@ -144,9 +145,52 @@ t.test('no stale fill in Redis either: the fill of an old computation is refused
   const a = replica()
   const slow = controlledLoad<string[]>()
   const reader = a.get(permissions, 'org-1', 'ann', slow.load)
-  await replica().invalidate('org-1', [{ type: permissions, id: 'ann' }], 7)
+  await replica().invalidate({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'ann' }], revision: 7 })
   slow.release(['deals.delete'], 6)
   await reader
   const fresh = replica()
   t.same(await fresh.get(permissions, 'org-1', 'ann', async () => ({ value: [], revision: 7 })), { value: [], revision: 7 })
+})
+
+t.test('invalidations arriving out of order vouch for nothing until the gap is filled', async (t) => {
+  const cache = memoryOnly()
+  await cache.invalidate({ partition: 'org-1', entries: [], revision: 1 })
+  await cache.get(permissions, 'org-1', 'dave', async () => ({ value: ['a.b'], revision: 1 }))
+  // Revision 3 (about bob) arrives before revision 2 (about carl, still on its way); until 2
+  // arrives nobody can tell whether dave's entry is still current.
+  await cache.invalidate({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'bob' }], revision: 3 })
+  let loads = 0
+  const load = async () => (loads++, { value: ['a.b'], revision: 3 })
+  t.same(await cache.get(permissions, 'org-1', 'dave', load, 3), { value: ['a.b'], revision: 3 })
+  t.equal(loads, 1, 'a token of 3 is not answered from the revision-1 entry')
+  await cache.invalidate({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'carl' }], revision: 2 })
+  t.same(await cache.get(permissions, 'org-1', 'dave', load, 3), { value: ['a.b'], revision: 3 })
+  t.equal(loads, 1, 'once 2 arrived, a token of 3 is answered from the cache')
+})
+
+t.test('a gap that stays open is closed by clearing the partition', async (t) => {
+  const l1 = new MemoryTier({ maxEntries: 100, maxBytes: 1 << 20, gapTimeoutMs: 50 })
+  const cache = new TieredCache({ l1, prefix: 'lk:', meter: createMetrics({ serviceName: 't' }).meter, log: silent })
+  await cache.invalidate({ partition: 'org-1', entries: [], revision: 1 })
+  await cache.get(permissions, 'org-1', 'ann', async () => ({ value: ['a.b'], revision: 1 }))
+  await cache.invalidate({ partition: 'org-1', entries: [], revision: 3 })
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  await cache.invalidate({ partition: 'org-1', entries: [], revision: 4 })
+  t.same(await cache.get(permissions, 'org-1', 'ann', async () => ({ value: [], revision: 4 })), { value: [], revision: 4 }, 'the entry that revision 2 may have made stale is gone')
+})
+
+t.test('Redis applies out-of-order invalidations with the same rules', async (t) => {
+  const { replica } = await withRedis(t)
+  const writer = replica()
+  await writer.invalidate({ partition: 'org-1', entries: [], revision: 1 })
+  await writer.get(permissions, 'org-1', 'ann', async () => ({ value: ['a.b'], revision: 1 }))
+  await replica().invalidateShared({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'bob' }], revision: 3 })
+  const reader = replica()
+  let loads = 0
+  const load = async () => (loads++, { value: [] as string[], revision: 3 })
+  await reader.get(permissions, 'org-1', 'ann', load, 3)
+  t.equal(loads, 1, 'Redis does not vouch for revision 3 while 2 is missing')
+  await replica().invalidateShared({ partition: 'org-1', entries: [], revision: 2 })
+  const later = replica()
+  t.same(await later.get(permissions, 'org-1', 'ann', async () => ({ value: ['x.y'], revision: 3 }), 3), { value: [], revision: 3 })
 })

@@ -10,7 +10,7 @@ export async function createPermission(ctx: PermissionContext, input: { key: str
   const permission = { key: input.key, description: input.description ?? '' }
   await ctx.db.$transaction(async (tx) => {
     if (!(await insertPermission(tx, permission.key, permission.description))) throw new PermissionExistsError(permission.key)
-    await appendEvent(tx, { type: 'permission.created', orgId: null, orgSeq: null, payload: permission, traceContext: meta.traceContext })
+    await appendEvent(tx, { type: 'permission.created', orgId: null, orgSeq: null, payload: permission, invalidations: [], traceContext: meta.traceContext })
   })
   return permission
 }
@@ -27,6 +27,7 @@ export async function upsertUser(ctx: PermissionContext, input: UserRow, meta: R
       orgId: null,
       orgSeq: null,
       payload: { user: user.id, email: user.email, name: user.name, passwordChangedAt: user.passwordChangedAt?.toISOString() ?? null },
+      invalidations: [],
       traceContext: meta.traceContext,
     })
     return user

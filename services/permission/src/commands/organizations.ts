@@ -9,7 +9,7 @@ export async function createOrganization(ctx: PermissionContext, input: { slug: 
     ctx,
     input.slug,
     meta,
-    async () => ({ result: undefined, event: { type: 'organization.created', payload: { name: input.name } }, stale: 'whole-organization' }),
+    async () => ({ result: undefined, event: { type: 'organization.created', payload: { name: input.name } }, stale: 'all' }),
     {
       open: async (tx) => {
         const org = await insertOrg(tx, input.slug, input.name)
@@ -46,7 +46,7 @@ export async function renameOrganization(ctx: PermissionContext, slug: string, n
 export async function deleteOrganization(ctx: PermissionContext, slug: string, meta: RequestMeta): Promise<{ revision: number }> {
   const { org } = await writeToOrg(ctx, slug, meta, async (tx, org) => {
     await deleteOrgContents(tx, org.id)
-    return { result: undefined, event: { type: 'organization.deleted', payload: {} }, stale: 'whole-organization' }
+    return { result: undefined, event: { type: 'organization.deleted', payload: {} }, stale: 'all' }
   })
   return { revision: org.revision }
 }

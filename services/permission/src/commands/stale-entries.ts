@@ -8,12 +8,12 @@ export const ORG_ROLES_ID = 'all'
 
 export function staleAfterRoleChange(types: PermissionCacheTypes, reach: { roles: string[]; users: string[] }): CacheKey[] {
   return [
-    { type: types.orgRoles, id: ORG_ROLES_ID },
-    ...reach.roles.map((id) => ({ type: types.rolePermissions, id })),
-    ...reach.users.map((id) => ({ type: types.userPermissions, id })),
+    { type: types.orgRoles.name, id: ORG_ROLES_ID },
+    ...reach.roles.map((id) => ({ type: types.rolePermissions.name, id })),
+    ...reach.users.map((id) => ({ type: types.userPermissions.name, id })),
   ]
 }
 
 export function staleAfterMembershipChange(types: PermissionCacheTypes, userId: string): CacheKey[] {
-  return [{ type: types.userPermissions, id: userId }]
+  return [{ type: types.userPermissions.name, id: userId }]
 }

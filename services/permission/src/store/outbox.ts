@@ -1,3 +1,4 @@
+import type { Invalidation } from '@latchkey/cache'
 import type { Tx } from './transaction.ts'
 
 /** A change, as the outbox relay will publish it. */
@@ -7,6 +8,8 @@ export interface ChangeEvent {
   /** The organization's revision after the change; null for changes outside any organization. */
   orgSeq: number | null
   payload: Record<string, unknown>
+  /** The cache entries the change made stale, computed in the change's own transaction. */
+  invalidations: Invalidation[]
   /** W3C trace context of the request that made the change (traceparent, tracestate). */
   traceContext: Record<string, string>
 }
@@ -18,7 +21,7 @@ export async function appendEvent(tx: Tx, event: ChangeEvent): Promise<void> {
       type: event.type,
       orgId: event.orgId,
       orgSeq: event.orgSeq === null ? null : BigInt(event.orgSeq),
-      payload: event.payload as object,
+      payload: { ...event.payload, invalidations: event.invalidations } as object,
       traceContext: event.traceContext,
     },
   })

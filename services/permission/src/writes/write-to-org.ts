@@ -1,4 +1,4 @@
-import type { CacheKey } from '@latchkey/cache'
+import type { CacheKey, Invalidation } from '@latchkey/cache'
 import { slugPartition } from '../cache-types.ts'
 import type { PermissionContext, RequestMeta } from '../context.ts'
 import { OrgNotFoundError } from '../errors.ts'
@@ -11,7 +11,7 @@ export interface OrgChange<R> {
   /** The change event's type and payload (organization and revision are added here). */
   event: { type: string; payload: Record<string, unknown> }
   /** The cache entries of the organization that the change makes stale. */
-  stale: CacheKey[] | 'whole-organization'
+  stale: CacheKey[] | 'all'
 }
 
 /**
@@ -20,7 +20,8 @@ export interface OrgChange<R> {
  *    the existing organization named by `slug`), make the change,
  *    record the change event in the outbox;
  * 2. after the commit, drop the entries the change made stale from this process's L1 and from
- *    Redis, so that this replica reflects its own write at once.
+ *    Redis, so that this replica reflects its own write at once. The same invalidations travel
+ *    in the event, for the cache-invalidator to apply everywhere else.
  */
 export async function writeToOrg<R>(
   ctx: PermissionContext,
@@ -29,19 +30,21 @@ export async function writeToOrg<R>(
   change: (tx: Tx, org: OrgRow) => Promise<OrgChange<R>>,
   options: { open?: (tx: Tx) => Promise<OrgRow> } = {},
 ): Promise<{ result: R; org: OrgRow }> {
-  const { org, outcome } = await ctx.db.$transaction(async (tx) => {
+  const { org, outcome, invalidations } = await ctx.db.$transaction(async (tx) => {
     const org = options.open ? await options.open(tx) : await openExisting(tx, slug)
     const outcome = await change(tx, org)
+    const invalidations = invalidationsOf(ctx, org, outcome.stale)
     await appendEvent(tx, {
       type: outcome.event.type,
       orgId: org.id,
       orgSeq: org.revision,
       payload: { org: org.slug, revision: String(org.revision), ...outcome.event.payload },
+      invalidations,
       traceContext: meta.traceContext,
     })
-    return { org, outcome }
+    return { org, outcome, invalidations }
   })
-  await dropStaleEntries(ctx, org, outcome.stale)
+  await Promise.all(invalidations.map((invalidation) => ctx.cache.invalidate(invalidation)))
   return { result: outcome.result, org }
 }
 
@@ -51,10 +54,13 @@ async function openExisting(tx: Tx, slug: string): Promise<OrgRow> {
   return org
 }
 
-async function dropStaleEntries(ctx: PermissionContext, org: OrgRow, stale: CacheKey[] | 'whole-organization'): Promise<void> {
-  // The organization entry carries the revision, so every write makes it stale.
-  const orgEntry = ctx.cache.invalidate(slugPartition(org.slug), [{ type: ctx.types.organization, id: org.slug }], org.revision)
-  const entries =
-    stale === 'whole-organization' ? ctx.cache.invalidatePartition(org.id, org.revision) : ctx.cache.invalidate(org.id, stale, org.revision)
-  await Promise.all([orgEntry, entries])
+/**
+ * The entries the change made stale, as of the revision it created. The organization entry (by
+ * slug) carries the revision, so every write makes it stale too.
+ */
+function invalidationsOf(ctx: PermissionContext, org: OrgRow, stale: CacheKey[] | 'all'): Invalidation[] {
+  return [
+    { partition: org.id, revision: org.revision, entries: stale },
+    { partition: slugPartition(org.slug), revision: org.revision, entries: [{ type: ctx.types.organization.name, id: org.slug }] },
+  ]
 }
