@@ -1,7 +1,9 @@
+import { cacheInvalidatorTarget } from '@latchkey/cache-invalidator'
 import { permissionTarget } from '@latchkey/permission'
 import type { TargetRegistry } from '@latchkey/runtime'
 
 /** Every service the program can run, in start-up order. Each service exports its own target. */
 export const targets: TargetRegistry = {
   permission: permissionTarget,
+  'cache-invalidator': cacheInvalidatorTarget,
 }

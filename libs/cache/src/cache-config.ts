@@ -1,3 +1,4 @@
+import { Duration } from '@latchkey/config'
 import Type, { type Static } from 'typebox'
 
 /** The variables of the cache library, shared by every service that caches. */
@@ -6,6 +7,8 @@ export const CacheConfigSchema = Type.Object({
   CACHE_L1_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 200_000 }),
   CACHE_L1_MAX_BYTES: Type.Integer({ minimum: 1024, default: 128 * 1024 * 1024, description: 'Estimated bytes held by L1' }),
   CACHE_L2_ENABLED: Type.Boolean({ default: true, description: 'Redis L2 cache (off by itself while Redis is unreachable)' }),
+  CACHE_L1_DEGRADED_TTL: Duration('5s', 'While NATS is unreachable (no invalidations arrive), the oldest L1 entry served'),
+  CACHE_GAP_TIMEOUT: Duration('5s', 'How long a missing invalidation may be awaited before its organization is dropped from the cache'),
   REDIS_KEY_PREFIX: Type.String({ default: 'lk:', pattern: '^[A-Za-z0-9:_.-]{1,64}$', description: 'Prefix of every Redis key' }),
 })
 

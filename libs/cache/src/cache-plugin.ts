@@ -12,6 +12,8 @@ export interface CachePluginOptions {
   /** Key prefix in Redis; tests give each run its own. */
   prefix: string
   l1: { enabled: boolean; maxEntries: number; maxBytes: number }
+  /** How long a missing invalidation may be awaited before its partition is dropped. */
+  gapTimeoutMs: number
   l2: { enabled: boolean; url: string }
   /** Longest TTL of any cache type: partition marks in Redis must outlive every entry. */
   longestTtlMs: number
@@ -29,12 +31,12 @@ declare module 'fastify' {
  */
 export const cachePlugin = fp<CachePluginOptions>(
   async (fastify, options) => {
-    const l1 = options.l1.enabled ? new MemoryTier({ maxEntries: options.l1.maxEntries, maxBytes: options.l1.maxBytes }) : undefined
+    const l1 = options.l1.enabled ? new MemoryTier({ maxEntries: options.l1.maxEntries, maxBytes: options.l1.maxBytes, gapTimeoutMs: options.gapTimeoutMs }) : undefined
     let l2: RedisTier | undefined
     if (options.l2.enabled) {
       const redactedUrl = redactUrl(options.l2.url)
       const redis = await connectRedis({ url: options.l2.url, log: fastify.log, waitMs: 1_500, redactedUrl })
-      l2 = new RedisTier(redis, { prefix: options.prefix, marksTtlMs: 2 * options.longestTtlMs, log: fastify.log })
+      l2 = new RedisTier(redis, { prefix: options.prefix, marksTtlMs: 2 * options.longestTtlMs, gapTimeoutMs: options.gapTimeoutMs, log: fastify.log })
       fastify.readiness.add({
         name: 'redis',
         critical: false,

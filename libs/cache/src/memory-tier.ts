@@ -4,6 +4,7 @@ import { PartitionWatermarks } from './partition-watermarks.ts'
 interface Entry {
   value: unknown
   revision: number
+  storedAt: number
   bytes: number
   type: string
 }
@@ -23,6 +24,8 @@ export class MemoryTier {
   private readonly lru: LRUCache<string, Entry>
   readonly watermarks: PartitionWatermarks
   private readonly sizes = new Map<string, { entries: number; bytes: number }>()
+  /** While set, entries older than this are not served (invalidations may be missed meanwhile). */
+  private maxAgeMs: number | undefined
 
   constructor(options: MemoryTierOptions) {
     this.watermarks = new PartitionWatermarks(options.gapTimeoutMs)
@@ -40,6 +43,7 @@ export class MemoryTier {
   read(key: string, partition: string): { value: unknown; revision: number } | undefined {
     const entry = this.lru.get(key)
     if (entry === undefined) return undefined
+    if (this.maxAgeMs !== undefined && Date.now() - entry.storedAt > this.maxAgeMs) return undefined
     const marks = this.watermarks.get(partition)
     if (marks === undefined) return { value: entry.value, revision: entry.revision }
     if (entry.revision < marks.cleared) {
@@ -52,7 +56,7 @@ export class MemoryTier {
   /** Stores a value computed at `revision`, unless an invalidation newer than it was applied. */
   fill(key: string, partition: string, type: string, value: unknown, revision: number, bytes: number, ttlMs: number): boolean {
     if (revision < this.watermarks.seen(partition)) return false
-    const entry: Entry = { value, revision, bytes: Math.max(1, bytes), type }
+    const entry: Entry = { value, revision, storedAt: Date.now(), bytes: Math.max(1, bytes), type }
     this.lru.set(key, entry, { ttl: ttlMs })
     if (this.lru.peek(key) === entry) this.account(entry, 1)
     return true
@@ -66,6 +70,11 @@ export class MemoryTier {
   invalidate(partition: string, keys: Iterable<string> | undefined, revision: number): void {
     if (keys) for (const key of keys) this.lru.delete(key)
     this.watermarks.advance(partition, revision, keys === undefined)
+  }
+
+  /** Bounds the age of what L1 serves (while its invalidations cannot arrive), or lifts the bound. */
+  limitAge(maxAgeMs: number | undefined): void {
+    this.maxAgeMs = maxAgeMs
   }
 
   /** Drops every entry and every mark: what is left cannot be vouched for (invalidations were missed). */

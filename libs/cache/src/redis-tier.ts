@@ -74,6 +74,15 @@ export class RedisTier {
     redis.defineCommand('lkInvalidate', { lua: invalidateScript })
   }
 
+  /** The Redis client, for read-only inspection (statistics). */
+  get client(): Redis {
+    return this.redis
+  }
+
+  get prefix(): string {
+    return this.options.prefix
+  }
+
   get available(): boolean {
     return this.redis.status === 'ready' && !this.suspect
   }

@@ -166,6 +166,25 @@ export class TieredCache {
     this.options.l1?.clear()
   }
 
+  /** While invalidations cannot reach this process, serve nothing older than `maxAgeMs` from L1. */
+  limitLocalAge(maxAgeMs: number | undefined): void {
+    this.options.l1?.limitAge(maxAgeMs)
+  }
+
+  /** Entries and estimated bytes per cache type in this process's L1. */
+  localSizes(): Map<string, { entries: number; bytes: number }> {
+    return this.options.l1?.sizeByType() ?? new Map()
+  }
+
+  /** The Redis tier, when there is one (for statistics). */
+  get sharedTier(): RedisTier | undefined {
+    return this.options.l2
+  }
+
+  get hasLocalTier(): boolean {
+    return this.options.l1 !== undefined
+  }
+
   private fullKeys(invalidation: Invalidation): string[] | undefined {
     if (invalidation.entries === 'all') return undefined
     return invalidation.entries.map((entry) => this.key(entry.type, invalidation.partition, entry.id))

@@ -1,5 +1,6 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { toApiError } from '@latchkey/errors'
 import type { Logger } from '@latchkey/logger'
 import type { Metrics } from '@latchkey/telemetry'
 import { authentication } from './authentication.ts'
@@ -34,6 +35,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // Mistyped input is refused, never coerced: `{"permission": 5}` is a 400, not "5".
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
     return503OnClosing: true,
+    // Path parameters are validated by the route schemas (a user id may be 128 characters, more
+    // once percent-encoded); the router's own limit (100 by default) only guards against abuse.
+    routerOptions: { maxParamLength: 1024 },
+    // Errors the router raises before any route runs (a bad percent-encoding, an over-long
+    // parameter) leave in the contract's shape too, not Fastify's.
+    frameworkErrors: (err, _request, reply) => {
+      const { api } = toApiError(err, { bodyLimit: options.bodyLimit })
+      void (reply as FastifyReply).code(api.statusCode).send(api)
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   await server.register(errorHandling, { bodyLimit: options.bodyLimit })

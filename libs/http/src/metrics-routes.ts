@@ -8,8 +8,16 @@ const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
  * `/metrics` and the request-duration histogram. The histogram is recorded in `onResponse`, from
  * Fastify's own timing, labelled by route pattern (never the raw URL, which would explode the series).
  */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The process's meter: services create their instruments on it. */
+    metrics: Metrics
+  }
+}
+
 export const metricsRoutes = fp<{ metrics: Metrics }>(
   async (fastify, { metrics }) => {
+    fastify.decorate('metrics', metrics)
     const duration = metrics.meter.createHistogram('http_server_request_duration_seconds', {
       unit: 's',
       description: 'Duration of HTTP requests',

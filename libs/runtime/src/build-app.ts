@@ -3,6 +3,7 @@ import { parseDuration } from '@latchkey/config'
 import { databasePlugin } from '@latchkey/db'
 import { createHttpServer, type HttpServer } from '@latchkey/http'
 import type { Logger } from '@latchkey/logger'
+import { l1InvalidationListener, subjects } from '@latchkey/events'
 import { natsPlugin } from '@latchkey/nats'
 import { createMetrics, observeProcess } from '@latchkey/telemetry'
 import type { FastifyInstance } from 'fastify'
@@ -49,6 +50,7 @@ export async function buildApp(options: {
 
   await app.register(databasePlugin, { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, migrate: config.MIGRATE_ON_START })
   await app.register(natsPlugin, { url: config.NATS_URL, name: options.serviceName, critical: true })
+  app.decorate('subjects', subjects(config.NATS_NAMESPACE))
   if (options.targets.some((name) => registry[name]!.uses.cache)) {
     await app.register(cachePlugin, {
       meter: metrics.meter,
@@ -56,7 +58,15 @@ export async function buildApp(options: {
       l1: { enabled: config.CACHE_L1_ENABLED, maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_BYTES },
       l2: { enabled: config.CACHE_L2_ENABLED, url: config.REDIS_URL },
       longestTtlMs: longestCacheTtl(config),
+      gapTimeoutMs: parseDuration(config.CACHE_GAP_TIMEOUT),
     })
+    if (config.CACHE_L1_ENABLED) {
+      await app.register(l1InvalidationListener, {
+        subjects: app.subjects,
+        degradedTtlMs: parseDuration(config.CACHE_L1_DEGRADED_TTL),
+        statsIntervalMs: 5_000,
+      })
+    }
   }
   for (const name of options.targets) {
     await registry[name]!.register(app as unknown as FastifyInstance, config)

@@ -11,6 +11,11 @@ export const ProgramConfigSchema = Type.Object({
   MIGRATE_ON_START: Type.Boolean({ default: true, description: 'Apply pending migrations at start (the Helm chart runs a Job instead)' }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
   NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }),
+  NATS_NAMESPACE: Type.String({
+    default: 'latchkey',
+    pattern: '^[A-Za-z0-9_-]{1,32}$',
+    description: 'Prefix of every NATS subject and stream, so installations (or tests) can share a server',
+  }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   LOG_REQUESTS: Type.Boolean({ default: false, description: 'Log every HTTP request' }),
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body in bytes' }),

@@ -1,10 +1,12 @@
 import fp from 'fastify-plugin'
 import { parseDuration } from '@latchkey/config'
 import type { HttpServer } from '@latchkey/http'
+import type {} from '@latchkey/events'
 import { permissionCacheTypes } from './cache-types.ts'
 import type { PermissionConfig } from './config.ts'
 import type { PermissionContext } from './context.ts'
 import { grpcServerPlugin } from './grpc/grpc-server-plugin.ts'
+import { outboxRelayPlugin } from './outbox-relay/outbox-relay-plugin.ts'
 import { catalogRoutes } from './http/catalog-routes.ts'
 import { checkRoutes } from './http/check-routes.ts'
 import { memberRoutes } from './http/member-routes.ts'
@@ -21,7 +23,7 @@ declare module 'fastify' {
  * The permission service: organizations, roles, members and checks over HTTP and gRPC, both
  * calling the same commands (src/commands) through the same context.
  */
-export const permissionService = fp<{ config: PermissionConfig & { HOST: string } }>(
+export const permissionService = fp<{ config: PermissionConfig & { HOST: string; DATABASE_URL: string } }>(
   async (fastify, { config }) => {
     const context: PermissionContext = {
       db: fastify.db,
@@ -42,6 +44,7 @@ export const permissionService = fp<{ config: PermissionConfig & { HOST: string 
     memberRoutes(server, context)
     checkRoutes(server, context)
     await fastify.register(grpcServerPlugin, { host: config.HOST, port: config.GRPC_PORT, context })
+    await fastify.register(outboxRelayPlugin, { databaseUrl: config.DATABASE_URL, subjects: fastify.subjects, meter: fastify.metrics.meter })
   },
-  { name: 'permission-service', dependencies: ['database', 'cache'] },
+  { name: 'permission-service', dependencies: ['database', 'cache', 'nats'] },
 )

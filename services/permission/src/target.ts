@@ -7,6 +7,6 @@ export const permissionTarget: Target = {
   config: PermissionConfigSchema,
   uses: { cache: true },
   register: async (app, config) => {
-    await app.register(permissionService, { config: config as PermissionConfig & { HOST: string } })
+    await app.register(permissionService, { config: config as PermissionConfig & { HOST: string; DATABASE_URL: string } })
   },
 }

@@ -1,8 +1,9 @@
 import type { Invalidation } from '@latchkey/cache'
+import { OUTBOX_CHANNEL } from '../outbox-relay/outbox-relay.ts'
 import type { Tx } from './transaction.ts'
 
 /** A change, as the outbox relay will publish it. */
-export interface ChangeEvent {
+export interface OutboxEntry {
   type: string
   orgId: string | null
   /** The organization's revision after the change; null for changes outside any organization. */
@@ -15,7 +16,7 @@ export interface ChangeEvent {
 }
 
 /** Records the event in the write's own transaction: it exists exactly when the change does. */
-export async function appendEvent(tx: Tx, event: ChangeEvent): Promise<void> {
+export async function appendEvent(tx: Tx, event: OutboxEntry): Promise<void> {
   await tx.outboxEvent.create({
     data: {
       type: event.type,
@@ -25,4 +26,6 @@ export async function appendEvent(tx: Tx, event: ChangeEvent): Promise<void> {
       traceContext: event.traceContext,
     },
   })
+  // Delivered at commit (and dropped on rollback): wakes the outbox relay at once.
+  await tx.$executeRaw`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`
 }

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto'
+import fp from 'fastify-plugin'
+import type {} from '@latchkey/http'
+import type {} from '@latchkey/nats'
+import type { TieredCache } from '@latchkey/cache'
+import { decodeJson, encodeJson, type L1InvalidationMessage } from './change-event.ts'
+import type { Subjects } from './subjects.ts'
+
+export interface L1Stats {
+  replica: string
+  pid: number
+  at: number
+  stats: ReturnType<TieredCache['stats']['snapshot']>
+  sizes: Record<string, { entries: number; bytes: number }>
+}
+
+/**
+ * Keeps this process's L1 consistent with every write, wherever it happened: applies the
+ * invalidator's fan-out, and records how long after the commit each invalidation arrived.
+ * While NATS is unreachable the fan-out cannot arrive, so L1 serves nothing older than
+ * `degradedTtlMs`; on reconnect L1 is dropped whole (what was missed cannot be replayed).
+ * Every `statsIntervalMs` it publishes its L1 figures for the invalidator's `/v1/cache/stats`.
+ */
+export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: number; statsIntervalMs: number }>(
+  async (fastify, options) => {
+    const { cache, nats } = fastify
+    const replica = randomUUID()
+    const delay = fastify.metrics.meter.createHistogram('latchkey_cache_invalidation_delay_seconds', {
+      unit: 's',
+      description: "Time from a write's commit to this process dropping the entries it made stale from its L1",
+      advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] },
+    })
+    const subscription = nats.subscribe(options.subjects.l1Invalidations, {
+      callback: (err, msg) => {
+        if (err) return
+        const message = decodeJson<L1InvalidationMessage>(msg.data)
+        for (const invalidation of message.invalidations) cache.invalidateLocal(invalidation)
+        const now = Date.now()
+        for (const committedAt of message.committedAt) delay.record(Math.max(0, now - committedAt) / 1000)
+      },
+    })
+
+    let watching = true
+    void (async () => {
+      for await (const status of nats.status()) {
+        if (!watching) break
+        if (status.type === 'disconnect') {
+          fastify.log.warn({ maxAgeMs: options.degradedTtlMs }, 'NATS unreachable: L1 entries are served for a bounded time only')
+          cache.limitLocalAge(options.degradedTtlMs)
+        } else if (status.type === 'reconnect') {
+          cache.clearLocal()
+          cache.limitLocalAge(undefined)
+          fastify.log.info('NATS reachable again: L1 dropped (invalidations may have been missed) and back to normal')
+        }
+      }
+    })()
+
+    const publishStats = setInterval(() => {
+      if (nats.isClosed()) return
+      const report: L1Stats = { replica, pid: process.pid, at: Date.now(), stats: cache.stats.snapshot(), sizes: Object.fromEntries(cache.localSizes()) }
+      try {
+        nats.publish(options.subjects.l1Stats, encodeJson(report))
+      } catch {
+        // Disconnected: the next interval tries again.
+      }
+    }, options.statsIntervalMs)
+    publishStats.unref()
+
+    fastify.addHook('onClose', async () => {
+      watching = false
+      clearInterval(publishStats)
+      subscription.unsubscribe()
+    })
+  },
+  { name: 'l1-invalidation-listener', dependencies: ['nats', 'cache'] },
+)

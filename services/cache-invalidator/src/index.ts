@@ -1,0 +1,3 @@
+export { cacheInvalidatorTarget } from './target.ts'
+export { cacheInvalidatorService } from './cache-invalidator-service.ts'
+export { CONSUMER_NAME } from './invalidation-consumer.ts'

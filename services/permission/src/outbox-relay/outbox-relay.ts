@@ -1,0 +1,169 @@
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream'
+import { headers, type NatsConnection } from '@nats-io/transport-node'
+import type { Histogram, Meter } from '@latchkey/telemetry'
+import { encodeJson, ensureChangeStream, type ChangeEvent, type Subjects } from '@latchkey/events'
+import type { Log } from '@latchkey/logger'
+import pg from 'pg'
+
+/** Channel the write transaction notifies on commit, so the relay publishes at once. */
+export const OUTBOX_CHANNEL = 'latchkey_outbox'
+// One relay per database publishes at a time (per-organization order needs a single publisher);
+// the others wait on this session lock and take over when its holder dies.
+const RELAY_LOCK_KEY = '7021666926410555001'
+const batchSize = 500
+const pollMs = 1_000
+const retentionMs = 24 * 3_600_000
+
+interface OutboxRow {
+  id: string
+  event_id: string
+  org_id: string | null
+  org_seq: string | null
+  type: string
+  payload: Record<string, unknown> & { invalidations?: ChangeEvent['invalidations'] }
+  trace_context: Record<string, string>
+  created_at: Date
+}
+
+export interface OutboxRelayOptions {
+  databaseUrl: string
+  connection: NatsConnection
+  subjects: Subjects
+  log: Log
+  meter: Meter
+}
+
+/**
+ * Publishes the outbox to the change stream, in commit order per organization, never losing or
+ * duplicating an event: a row is marked published only after JetStream acknowledged it, and a
+ * retried publish carries the event id as `Nats-Msg-Id`, which JetStream deduplicates. While NATS
+ * is down rows simply wait; they go out, in order, when it returns.
+ */
+export class OutboxRelay {
+  private client: pg.Client | undefined
+  private stopped = false
+  private wake: () => void = () => {}
+  /** Set by a notification; checked before sleeping, so one arriving mid-batch is not lost. */
+  private notified = false
+  private running: Promise<void> | undefined
+  private readonly js: JetStreamClient
+  private readonly publishDelay: Histogram
+  private leader = false
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.js = jetstream(options.connection)
+    this.publishDelay = options.meter.createHistogram('latchkey_outbox_publish_delay_seconds', {
+      unit: 's',
+      description: 'Time from a change committing to its event being stored in JetStream',
+      advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30] },
+    })
+    options.meter.createObservableGauge('latchkey_outbox_relay_leader', { description: '1 on the process whose relay publishes now' }).addCallback((result) => result.observe(this.leader ? 1 : 0))
+  }
+
+  start(): void {
+    this.running = this.run()
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.wake()
+    await this.running
+  }
+
+  get isLeader(): boolean {
+    return this.leader
+  }
+
+  private async run(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        await this.lead()
+        attempt = 0
+      } catch (err) {
+        if (this.stopped) break
+        this.options.log.warn({ err: { message: (err as Error).message } }, 'outbox relay interrupted; retrying')
+        await this.sleep(Math.min(200 * 2 ** attempt, 5_000))
+      } finally {
+        this.leader = false
+        const client = this.client
+        this.client = undefined
+        await client?.end().catch(() => {})
+      }
+    }
+  }
+
+  /** Becomes the publisher (waiting for the lock), then publishes until stopped or broken. */
+  private async lead(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.databaseUrl })
+    this.client = client
+    client.on('error', () => this.wake())
+    client.on('notification', () => {
+      this.notified = true
+      this.wake()
+    })
+    await client.connect()
+    while (!this.stopped) {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [RELAY_LOCK_KEY])
+      if (rows[0]!.locked) break
+      await this.sleep(pollMs)
+    }
+    if (this.stopped) return
+    this.leader = true
+    await ensureChangeStream(this.options.connection, this.options.subjects)
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`)
+    let lastCleanup = 0
+    while (!this.stopped) {
+      const published = await this.publishBatch(client)
+      if (Date.now() - lastCleanup > 600_000) {
+        lastCleanup = Date.now()
+        await client.query(`DELETE FROM outbox_events WHERE published_at < now() - make_interval(secs => $1)`, [retentionMs / 1000])
+      }
+      if (published < batchSize) await this.sleep(pollMs)
+    }
+  }
+
+  private async publishBatch(client: pg.Client): Promise<number> {
+    this.notified = false
+    const { rows } = await client.query<OutboxRow>(
+      `SELECT id, event_id, org_id, org_seq, type, payload, trace_context, created_at
+       FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      [batchSize],
+    )
+    if (rows.length === 0) return 0
+    // Sent in order on one connection, so JetStream stores them in order; acknowledged together.
+    const acks = rows.map((row) => this.publish(row))
+    await Promise.all(acks)
+    await client.query('UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)])
+    const now = Date.now()
+    for (const row of rows) this.publishDelay.record((now - row.created_at.getTime()) / 1000)
+    return rows.length
+  }
+
+  private publish(row: OutboxRow) {
+    const { invalidations = [], ...payload } = row.payload
+    const event: ChangeEvent = {
+      id: row.event_id,
+      sequence: row.id,
+      type: row.type,
+      orgId: row.org_id,
+      revision: row.org_seq,
+      committedAt: row.created_at.toISOString(),
+      payload,
+      invalidations,
+    }
+    const h = headers()
+    for (const [name, value] of Object.entries(row.trace_context)) h.set(name, value)
+    return this.js.publish(this.options.subjects.change(row.org_id), encodeJson(event), { msgID: row.event_id, headers: h, timeout: 5_000 })
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.notified || this.stopped) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  }
+}
