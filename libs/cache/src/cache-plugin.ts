@@ -14,6 +14,8 @@ export interface CachePluginOptions {
   l1: { enabled: boolean; maxEntries: number; maxBytes: number }
   /** How long a missing invalidation may be awaited before its partition is dropped. */
   gapTimeoutMs: number
+  compressAboveBytes: number
+  warmWindowMs: number
   l2: { enabled: boolean; url: string }
   /** Longest TTL of any cache type: partition marks in Redis must outlive every entry. */
   longestTtlMs: number
@@ -46,7 +48,17 @@ export const cachePlugin = fp<CachePluginOptions>(
         await redis.quit().catch(() => redis.disconnect())
       })
     }
-    fastify.decorate('cache', new TieredCache({ l1, l2, prefix: options.prefix, meter: options.meter, log: fastify.log }))
+    fastify.decorate(
+      'cache',
+      new TieredCache({
+        l1,
+        l2,
+        meter: options.meter,
+        log: fastify.log,
+        compressAboveBytes: options.compressAboveBytes,
+        warmWindowMs: options.warmWindowMs,
+      }),
+    )
   },
   { name: 'cache', dependencies: ['readiness'] },
 )

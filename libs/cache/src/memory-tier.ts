@@ -1,12 +1,23 @@
 import { LRUCache } from 'lru-cache'
+import { coarseNow } from './coarse-clock.ts'
 import { PartitionWatermarks } from './partition-watermarks.ts'
 
 interface Entry {
   value: unknown
   revision: number
   storedAt: number
+  lastUsed: number
   bytes: number
   type: string
+  partition: string
+  id: string
+}
+
+/** An entry that was read recently: worth computing again once dropped or about to expire. */
+export interface HotEntry {
+  type: string
+  partition: string
+  id: string
 }
 
 export interface MemoryTierOptions {
@@ -44,6 +55,7 @@ export class MemoryTier {
     const entry = this.lru.get(key)
     if (entry === undefined) return undefined
     if (this.maxAgeMs !== undefined && Date.now() - entry.storedAt > this.maxAgeMs) return undefined
+    entry.lastUsed = coarseNow()
     const marks = this.watermarks.get(partition)
     if (marks === undefined) return { value: entry.value, revision: entry.revision }
     if (entry.revision < marks.cleared) {
@@ -54,9 +66,10 @@ export class MemoryTier {
   }
 
   /** Stores a value computed at `revision`, unless an invalidation newer than it was applied. */
-  fill(key: string, partition: string, type: string, value: unknown, revision: number, bytes: number, ttlMs: number): boolean {
+  fill(key: string, partition: string, id: string, type: string, value: unknown, revision: number, bytes: number, ttlMs: number): boolean {
     if (revision < this.watermarks.seen(partition)) return false
-    const entry: Entry = { value, revision, storedAt: Date.now(), bytes: Math.max(1, bytes), type }
+    const now = Date.now()
+    const entry: Entry = { value, revision, storedAt: now, lastUsed: now, bytes: Math.max(1, bytes), type, partition, id }
     this.lru.set(key, entry, { ttl: ttlMs })
     if (this.lru.peek(key) === entry) this.account(entry, 1)
     return true
@@ -66,10 +79,33 @@ export class MemoryTier {
     this.lru.delete(key)
   }
 
-  /** Drops `keys` (or, with `keys` undefined, the whole partition) as of `revision`. */
-  invalidate(partition: string, keys: Iterable<string> | undefined, revision: number): void {
-    if (keys) for (const key of keys) this.lru.delete(key)
+  /**
+   * Drops `keys` (or, with `keys` undefined, the whole partition) as of `revision`, and returns
+   * those of the dropped entries that were read within the last `hotWindowMs`.
+   */
+  invalidate(partition: string, keys: Iterable<string> | undefined, revision: number, hotWindowMs = 0): HotEntry[] {
+    const hot: HotEntry[] = []
+    const since = coarseNow() - hotWindowMs
+    if (keys) {
+      for (const key of keys) {
+        const entry = this.lru.peek(key)
+        if (entry === undefined) continue
+        if (hotWindowMs > 0 && entry.lastUsed >= since) hot.push({ type: entry.type, partition, id: entry.id })
+        this.lru.delete(key)
+      }
+    }
     this.watermarks.advance(partition, revision, keys === undefined)
+    return hot
+  }
+
+  /** Entries read within `windowMs` whose remaining life is under `remainingBelowMs`. */
+  expiringHotEntries(windowMs: number, remainingBelowMs: number): HotEntry[] {
+    const since = coarseNow() - windowMs
+    const found: HotEntry[] = []
+    for (const [key, entry] of this.lru.entries()) {
+      if (entry.lastUsed >= since && this.lru.getRemainingTTL(key) < remainingBelowMs) found.push({ type: entry.type, partition: entry.partition, id: entry.id })
+    }
+    return found
   }
 
   /** Bounds the age of what L1 serves (while its invalidations cannot arrive), or lifts the bound. */

@@ -2,7 +2,8 @@ import type { Histogram, Meter } from '@opentelemetry/api'
 import type { Log } from '@latchkey/logger'
 import type { CacheType, Revisioned } from './cache-types.ts'
 import { CacheStats } from './cache-stats.ts'
-import type { MemoryTier } from './memory-tier.ts'
+import { L2Codec } from './l2-codec.ts'
+import type { HotEntry, MemoryTier } from './memory-tier.ts'
 import type { RedisTier } from './redis-tier.ts'
 
 export class RevisionNotReachedError extends Error {}
@@ -10,10 +11,21 @@ export class RevisionNotReachedError extends Error {}
 export interface TieredCacheOptions {
   l1?: MemoryTier
   l2?: RedisTier
-  prefix: string
   meter: Meter
   log: Log
+  /** Values larger than this are compressed in Redis (0: never). */
+  compressAboveBytes?: number
+  /**
+   * Entries read within this window are computed again in the background after an invalidation
+   * drops them (0: no warming).
+   */
+  warmWindowMs?: number
 }
+
+/** Computes an entry again (through the cache, so that it is filled): registered per cache type. */
+export type Warmer = (partition: string, id: string) => Promise<unknown>
+
+const warmConcurrency = 4
 
 /** An entry to drop: its cache type's name and its id within the partition. */
 export interface CacheKey {
@@ -42,6 +54,11 @@ export class TieredCache {
   readonly stats = new CacheStats()
   private readonly inflight = new Map<string, Promise<Revisioned<unknown>>>()
   private readonly loadDuration: Histogram
+  private readonly codec: L2Codec
+  private readonly warmers = new Map<string, Warmer>()
+  private readonly warmQueue = new Map<string, HotEntry>()
+  private warming = 0
+  readonly warmed = { entries: 0, failures: 0 }
 
   constructor(private readonly options: TieredCacheOptions) {
     this.loadDuration = options.meter.createHistogram('latchkey_cache_load_duration_seconds', {
@@ -50,14 +67,27 @@ export class TieredCache {
       advice: { explicitBucketBoundaries: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] },
     })
     this.stats.observe(options.meter, () => options.l1?.sizeByType() ?? new Map())
+    this.codec = new L2Codec(options.compressAboveBytes ?? 0)
+    options.meter
+      .createObservableCounter('latchkey_cache_compression_saved_bytes', { unit: 'By', description: 'Bytes not written to Redis thanks to compression' })
+      .addCallback((result) => result.observe(this.codec.savedBytes))
+    options.meter
+      .createObservableCounter('latchkey_cache_warmed_entries', { description: 'Entries computed again in the background after an invalidation or before expiry' })
+      .addCallback((result) => result.observe(this.warmed.entries))
+  }
+
+  /** Lets the cache compute entries of `type` again by itself (for warming). */
+  registerWarmer(type: string, warmer: Warmer): void {
+    this.warmers.set(type, warmer)
   }
 
   get enabled(): boolean {
     return this.options.l1 !== undefined || this.options.l2 !== undefined
   }
 
+  /** The entry's key, in L1 and in Redis (where it carries the tier's prefix). */
   key(type: string, partition: string, id: string): string {
-    return `${this.options.prefix}${type}:${partition}:${id}`
+    return `${this.options.l2?.prefix ?? ''}${type}:${partition}:${id}`
   }
 
   /**
@@ -118,8 +148,9 @@ export class TieredCache {
       const seenHere = this.options.l1?.watermarks.seen(partition) ?? 0
       if (found !== undefined && found.revision >= minRevision && found.revision >= seenHere) {
         counts.l2.hits++
-        const value = type.decode(found.text)
-        this.options.l1?.fill(key, partition, type.name, value, found.revision, found.text.length, type.ttlMs)
+        const text = this.codec.decode(found.text)
+        const value = type.decode(text)
+        this.options.l1?.fill(key, partition, id, type.name, value, found.revision, text.length, type.ttlMs)
         return { value, revision: found.revision }
       }
       counts.l2.misses++
@@ -131,9 +162,9 @@ export class TieredCache {
     const l1 = this.options.l1
     if (l1 || l2) {
       const text = type.encode(loaded.value)
-      l1?.fill(key, partition, type.name, loaded.value, loaded.revision, text.length, type.ttlMs)
+      l1?.fill(key, partition, id, type.name, loaded.value, loaded.revision, text.length, type.ttlMs)
       if (l2?.available) {
-        await l2.fill(key, partition, text, loaded.revision, type.ttlMs).catch((err) => {
+        await l2.fill(key, partition, this.codec.encode(text), loaded.revision, type.ttlMs).catch((err) => {
           this.options.log.debug({ err }, 'L2 fill failed')
         })
       }
@@ -143,17 +174,61 @@ export class TieredCache {
 
   /** Applies an invalidation to this process's L1 and to Redis (what a writer does after its commit). */
   async invalidate(invalidation: Invalidation): Promise<void> {
-    this.invalidateLocal(invalidation)
-    const l2 = this.options.l2
-    if (!l2) return
-    await l2.invalidate(invalidation.partition, this.fullKeys(invalidation), invalidation.revision).catch((err) => {
+    const hot = this.options.l1?.invalidate(invalidation.partition, this.fullKeys(invalidation), invalidation.revision, this.options.warmWindowMs ?? 0) ?? []
+    await this.options.l2?.invalidate(invalidation.partition, this.fullKeys(invalidation), invalidation.revision).catch((err) => {
       this.options.log.warn({ err: { message: (err as Error).message }, partition: invalidation.partition }, 'L2 invalidation failed; L2 is bypassed until Redis is flushed')
     })
+    // Warming waits for Redis, so that a warmed entry is not filled from a stale L2 copy.
+    if (hot.length > 0) this.warm(hot)
   }
 
-  /** Applies an invalidation to this process's L1 only (what the invalidator's fan-out asks). */
+  /**
+   * Applies an invalidation to this process's L1 only (what the invalidator's fan-out asks), and
+   * computes again in the background the dropped entries that were in use.
+   */
   invalidateLocal(invalidation: Invalidation): void {
-    this.options.l1?.invalidate(invalidation.partition, this.fullKeys(invalidation), invalidation.revision)
+    const l1 = this.options.l1
+    if (!l1) return
+    const hot = l1.invalidate(invalidation.partition, this.fullKeys(invalidation), invalidation.revision, this.options.warmWindowMs ?? 0)
+    if (hot.length > 0) this.warm(hot)
+  }
+
+  /**
+   * A warming pass: computes again the entries in use that will expire within `withinMs`, so
+   * that hot keys never fall out of the cache by TTL. Returns how many were queued.
+   */
+  warmExpiring(withinMs: number): number {
+    const l1 = this.options.l1
+    if (!l1 || !this.options.warmWindowMs) return 0
+    const expiring = l1.expiringHotEntries(this.options.warmWindowMs, withinMs)
+    this.warm(expiring)
+    return expiring.length
+  }
+
+  private warm(entries: HotEntry[]): void {
+    for (const entry of entries) {
+      if (this.warmers.has(entry.type)) this.warmQueue.set(this.key(entry.type, entry.partition, entry.id), entry)
+    }
+    while (this.warming < warmConcurrency && this.warmQueue.size > 0) void this.warmNext()
+  }
+
+  private async warmNext(): Promise<void> {
+    this.warming++
+    try {
+      for (let next = this.warmQueue.entries().next(); !next.done; next = this.warmQueue.entries().next()) {
+        const [key, entry] = next.value
+        this.warmQueue.delete(key)
+        try {
+          await this.warmers.get(entry.type)!(entry.partition, entry.id)
+          this.warmed.entries++
+        } catch (err) {
+          this.warmed.failures++
+          this.options.log.debug({ err, key }, 'warming an entry failed')
+        }
+      }
+    } finally {
+      this.warming--
+    }
   }
 
   /** Applies an invalidation to Redis only (the invalidator's job); throws when Redis fails. */

@@ -11,7 +11,7 @@ async function replicas(t: { teardown(fn: () => unknown): void }, url: string) {
   t.teardown(() => redis.disconnect())
   const l2 = new RedisTier(redis, { prefix: uniquePrefix(), marksTtlMs: 120_000, log: silent })
   const meter = createMetrics({ serviceName: 't' }).meter
-  const replica = () => new TieredCache({ l1: new MemoryTier({ maxEntries: 100, maxBytes: 1 << 20 }), l2, prefix: 'lk:', meter, log: silent })
+  const replica = () => new TieredCache({ l1: new MemoryTier({ maxEntries: 100, maxBytes: 1 << 20 }), l2, meter, log: silent })
   return { replica, l2 }
 }
 

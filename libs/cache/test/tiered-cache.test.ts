@@ -8,7 +8,7 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} }
 const permissions = jsonCacheType<string[]>('user_permissions', 60_000)
 
 function memoryOnly() {
-  return new TieredCache({ l1: new MemoryTier({ maxEntries: 1000, maxBytes: 1 << 20 }), prefix: 'lk:', meter: createMetrics({ serviceName: 't' }).meter, log: silent })
+  return new TieredCache({ l1: new MemoryTier({ maxEntries: 1000, maxBytes: 1 << 20 }), meter: createMetrics({ serviceName: 't' }).meter, log: silent })
 }
 
 async function withRedis(t: { teardown(fn: () => unknown): void }) {
@@ -22,7 +22,7 @@ async function withRedis(t: { teardown(fn: () => unknown): void }) {
   })
   const l2 = new RedisTier(redis, { prefix, marksTtlMs: 120_000, log: silent })
   const meter = createMetrics({ serviceName: 't' }).meter
-  const replica = () => new TieredCache({ l1: new MemoryTier({ maxEntries: 1000, maxBytes: 1 << 20 }), l2, prefix, meter, log: silent })
+  const replica = () => new TieredCache({ l1: new MemoryTier({ maxEntries: 1000, maxBytes: 1 << 20 }), l2, meter, log: silent })
   return { redis, l2, replica }
 }
 
@@ -113,14 +113,14 @@ t.test('clearing a partition drops every entry of it, and only of it', async (t)
 
 t.test('L1 is bounded by entries', async (t) => {
   const l1 = new MemoryTier({ maxEntries: 10, maxBytes: 1 << 20 })
-  const cache = new TieredCache({ l1, prefix: 'lk:', meter: createMetrics({ serviceName: 't' }).meter, log: silent })
+  const cache = new TieredCache({ l1, meter: createMetrics({ serviceName: 't' }).meter, log: silent })
   for (let i = 0; i < 100; i++) await cache.get(permissions, 'org-1', `u${i}`, async () => ({ value: ['a.b'], revision: 1 }))
   t.equal(l1.sizeByType().get('user_permissions')?.entries, 10)
 })
 
 t.test('L1 is bounded by bytes', async (t) => {
   const l1 = new MemoryTier({ maxEntries: 1000, maxBytes: 4096 })
-  const cache = new TieredCache({ l1, prefix: 'lk:', meter: createMetrics({ serviceName: 't' }).meter, log: silent })
+  const cache = new TieredCache({ l1, meter: createMetrics({ serviceName: 't' }).meter, log: silent })
   const big = Array.from({ length: 50 }, (_, i) => `resource.action_${i}`)
   for (let i = 0; i < 100; i++) await cache.get(permissions, 'org-1', `u${i}`, async () => ({ value: big, revision: 1 }))
   t.ok(l1.sizeByType().get('user_permissions')!.bytes <= 4096)
@@ -170,7 +170,7 @@ t.test('invalidations arriving out of order vouch for nothing until the gap is f
 
 t.test('a gap that stays open is closed by clearing the partition', async (t) => {
   const l1 = new MemoryTier({ maxEntries: 100, maxBytes: 1 << 20, gapTimeoutMs: 50 })
-  const cache = new TieredCache({ l1, prefix: 'lk:', meter: createMetrics({ serviceName: 't' }).meter, log: silent })
+  const cache = new TieredCache({ l1, meter: createMetrics({ serviceName: 't' }).meter, log: silent })
   await cache.invalidate({ partition: 'org-1', entries: [], revision: 1 })
   await cache.get(permissions, 'org-1', 'ann', async () => ({ value: ['a.b'], revision: 1 }))
   await cache.invalidate({ partition: 'org-1', entries: [], revision: 3 })

@@ -29,3 +29,8 @@ const decoder = new TextDecoder()
 
 export const encodeJson = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value))
 export const decodeJson = <T>(data: Uint8Array): T => JSON.parse(decoder.decode(data)) as T
+
+/** Asks every process holding an L1 for a warming pass over the entries in use that expire soon. */
+export interface WarmRequest {
+  withinMs: number
+}

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import type {} from '@latchkey/http'
 import type {} from '@latchkey/nats'
 import type { TieredCache } from '@latchkey/cache'
-import { decodeJson, encodeJson, type L1InvalidationMessage } from './change-event.ts'
+import { decodeJson, encodeJson, type L1InvalidationMessage, type WarmRequest } from './change-event.ts'
 import type { Subjects } from './subjects.ts'
 
 export interface L1Stats {
@@ -40,6 +40,16 @@ export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: nu
       },
     })
 
+    // A warming pass on demand (the invalidator's POST /v1/cache/warm, or the scheduler).
+    const warmRequests = nats.subscribe(options.subjects.warmRequests, {
+      callback: (err, msg) => {
+        if (err) return
+        const { withinMs } = decodeJson<WarmRequest>(msg.data)
+        const queued = cache.warmExpiring(withinMs)
+        fastify.log.debug({ queued }, 'warming pass')
+      },
+    })
+
     let watching = true
     void (async () => {
       for await (const status of nats.status()) {
@@ -70,6 +80,7 @@ export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: nu
       watching = false
       clearInterval(publishStats)
       subscription.unsubscribe()
+      warmRequests.unsubscribe()
     })
   },
   { name: 'l1-invalidation-listener', dependencies: ['nats', 'cache'] },

@@ -59,6 +59,8 @@ export async function buildApp(options: {
       l2: { enabled: config.CACHE_L2_ENABLED, url: config.REDIS_URL },
       longestTtlMs: longestCacheTtl(config),
       gapTimeoutMs: parseDuration(config.CACHE_GAP_TIMEOUT),
+      compressAboveBytes: config.CACHE_COMPRESS_ABOVE,
+      warmWindowMs: parseDuration(config.CACHE_WARM_WINDOW),
     })
     if (config.CACHE_L1_ENABLED) {
       await app.register(l1InvalidationListener, {

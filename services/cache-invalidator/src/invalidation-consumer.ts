@@ -19,8 +19,8 @@ export interface InvalidationConsumerOptions {
 
 /**
  * Reads change events from the durable consumer that every invalidator replica shares, and for
- * each batch: fans the invalidations out to every process's L1 (core NATS), applies them to Redis
- * (pipelined, in batches sized for large organizations), then acknowledges. When Redis fails the
+ * each batch: applies the invalidations to Redis (pipelined, in batches sized for large
+ * organizations), fans them out to every process's L1 (core NATS), then acknowledges. When Redis fails the
  * batch is handed back with a delay, so the events wait in JetStream until Redis returns.
  * Invalidations may be applied more than once and in any order: the cache's marks make that safe.
  */
@@ -96,22 +96,26 @@ export class InvalidationConsumer {
   private async apply(batch: JsMsg[]): Promise<void> {
     const events = batch.map((m) => decodeJson<ChangeEvent>(m.data))
     const invalidations = events.flatMap((e) => e.invalidations)
+    // Redis first, so that the replicas warming what the fan-out drops never read a stale L2 copy.
+    const redisFailure = await Promise.all(invalidations.map((invalidation) => this.options.cache.invalidateShared(invalidation))).then(
+      () => undefined,
+      (err: Error) => err,
+    )
+    // The fan-out goes out even when Redis failed: every L1 stays consistent meanwhile.
+    let fanOutFailure: Error | undefined
     if (invalidations.length > 0) {
       const fanOut: L1InvalidationMessage = { invalidations, committedAt: events.map((e) => Date.parse(e.committedAt)) }
       try {
         this.options.connection.publish(this.options.subjects.l1Invalidations, encodeJson(fanOut))
       } catch (err) {
-        this.options.log.warn({ err: { message: (err as Error).message } }, 'L1 fan-out failed; the batch will be retried')
-        for (const message of batch) message.nak(retryDelayMs)
-        return
+        fanOutFailure = err as Error
       }
     }
-    try {
-      await Promise.all(invalidations.map((invalidation) => this.options.cache.invalidateShared(invalidation)))
-    } catch (err) {
+    const failure = redisFailure ?? fanOutFailure
+    if (failure) {
       this.failures.add(1)
       this.totals.failures++
-      this.options.log.warn({ err: { message: (err as Error).message }, events: batch.length }, 'Redis unavailable; invalidations wait in JetStream')
+      this.options.log.warn({ err: { message: failure.message }, events: batch.length }, 'invalidation batch failed; the events wait in JetStream')
       for (const message of batch) message.nak(retryDelayMs)
       return
     }

@@ -3,6 +3,7 @@ import { parseDuration } from '@latchkey/config'
 import type { HttpServer } from '@latchkey/http'
 import type {} from '@latchkey/events'
 import { permissionCacheTypes } from './cache-types.ts'
+import { registerCheckWarmers } from './commands/resolve.ts'
 import type { PermissionConfig } from './config.ts'
 import type { PermissionContext } from './context.ts'
 import { grpcServerPlugin } from './grpc/grpc-server-plugin.ts'
@@ -37,6 +38,7 @@ export const permissionService = fp<{ config: PermissionConfig & { HOST: string;
       }),
     }
     fastify.decorate('permissions', context)
+    registerCheckWarmers(context)
     const server = fastify as unknown as HttpServer
     catalogRoutes(server, context)
     organizationRoutes(server, context)

@@ -11,16 +11,7 @@ import { findOrgBySlug, type OrgRow } from '../store/organizations.ts'
  */
 export async function resolveOrg(ctx: PermissionContext, slug: string, minRevision = 0): Promise<OrgRow | undefined> {
   try {
-    const found = await ctx.cache.get(
-      ctx.types.organization,
-      slugPartition(slug),
-      slug,
-      async () => {
-        const row = await findOrgBySlug(ctx.db, slug)
-        return { value: row ?? null, revision: row?.revision ?? 0 }
-      },
-      minRevision,
-    )
+    const found = await ctx.cache.get(ctx.types.organization, slugPartition(slug), slug, () => loadOrg(ctx, slug), minRevision)
     return found.value ?? undefined
   } catch (err) {
     if (!(err instanceof RevisionNotReachedError)) throw err
@@ -39,20 +30,31 @@ export async function requireOrg(ctx: PermissionContext, slug: string, minRevisi
 /** A user's effective permissions in an organization, current at least as of `minRevision`. */
 export async function userPermissions(ctx: PermissionContext, org: OrgRow, userId: string, minRevision = 0): Promise<Revisioned<PermissionSet>> {
   try {
-    return await ctx.cache.get(
-      ctx.types.userPermissions,
-      org.id,
-      userId,
-      async () => {
-        const loaded = await loadUserPermissions(ctx.db, org.id, userId)
-        return { value: toPermissionSet(loaded.permissions), revision: loaded.revision }
-      },
-      minRevision,
-    )
+    return await ctx.cache.get(ctx.types.userPermissions, org.id, userId, () => loadPermissionSet(ctx, org.id, userId), minRevision)
   } catch (err) {
     if (err instanceof RevisionNotReachedError) throw new RevisionAheadError(String(minRevision), String(org.revision))
     throw err
   }
+}
+
+async function loadOrg(ctx: PermissionContext, slug: string): Promise<Revisioned<OrgRow | null>> {
+  const row = await findOrgBySlug(ctx.db, slug)
+  return { value: row ?? null, revision: row?.revision ?? 0 }
+}
+
+async function loadPermissionSet(ctx: PermissionContext, orgId: string, userId: string): Promise<Revisioned<PermissionSet>> {
+  const loaded = await loadUserPermissions(ctx.db, orgId, userId)
+  return { value: toPermissionSet(loaded.permissions), revision: loaded.revision }
+}
+
+/** Lets the cache compute the entries of a check again by itself, after an invalidation or before expiry. */
+export function registerCheckWarmers(ctx: PermissionContext): void {
+  ctx.cache.registerWarmer(ctx.types.organization.name, (partition, slug) =>
+    ctx.cache.get(ctx.types.organization, partition, slug, () => loadOrg(ctx, slug)),
+  )
+  ctx.cache.registerWarmer(ctx.types.userPermissions.name, (orgId, userId) =>
+    ctx.cache.get(ctx.types.userPermissions, orgId, userId, () => loadPermissionSet(ctx, orgId, userId)),
+  )
 }
 
 /** `atLeastRevision` as the contract accepts it: a string of digits or a number. */

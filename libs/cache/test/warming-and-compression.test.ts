@@ -1,0 +1,85 @@
+import t from 'tap'
+import { Redis } from 'ioredis'
+import { createMetrics } from '@latchkey/telemetry'
+import { uniquePrefix } from '@latchkey/testing'
+import { jsonCacheType, MemoryTier, RedisTier, TieredCache } from '../src/index.ts'
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} }
+const permissions = jsonCacheType<string[]>('user_permissions', 60_000)
+const settle = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function cache(options: { warmWindowMs: number; l2?: RedisTier; compressAboveBytes?: number }) {
+  return new TieredCache({
+    l1: new MemoryTier({ maxEntries: 100, maxBytes: 1 << 20 }),
+    meter: createMetrics({ serviceName: 't' }).meter,
+    log: silent,
+    ...options,
+  })
+}
+
+t.test('an entry in use is computed again in the background after an invalidation drops it', async (t) => {
+  const c = cache({ warmWindowMs: 60_000 })
+  let state = { value: ['deals.view'], revision: 1 }
+  let loads = 0
+  const load = async () => (loads++, state)
+  c.registerWarmer('user_permissions', (partition, id) => c.get(permissions, partition, id, load))
+  await c.invalidate({ partition: 'org-1', entries: [], revision: 1 })
+  await c.get(permissions, 'org-1', 'ann', load)
+  await c.get(permissions, 'org-1', 'ann', load)
+
+  state = { value: [], revision: 2 }
+  c.invalidateLocal({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'ann' }], revision: 2 })
+  await settle()
+  t.equal(loads, 2, 'the warmer loaded it once')
+  t.same(await c.get(permissions, 'org-1', 'ann', load), state, 'the next read is a hit with the new state')
+  t.equal(loads, 2)
+  t.equal(c.warmed.entries, 1)
+})
+
+t.test('an entry nobody read recently is not warmed', async (t) => {
+  const c = cache({ warmWindowMs: 1 })
+  let loads = 0
+  const load = async () => (loads++, { value: ['a.b'], revision: 1 })
+  c.registerWarmer('user_permissions', (partition, id) => c.get(permissions, partition, id, load))
+  await c.invalidate({ partition: 'org-1', entries: [], revision: 1 })
+  await c.get(permissions, 'org-1', 'bob', load)
+  await settle(300)
+  c.invalidateLocal({ partition: 'org-1', entries: [{ type: 'user_permissions', id: 'bob' }], revision: 2 })
+  await settle()
+  t.equal(loads, 1)
+  t.equal(c.warmed.entries, 0)
+})
+
+t.test('a warming pass refreshes entries in use before they expire', async (t) => {
+  const shortLived = jsonCacheType<string[]>('user_permissions', 1_000)
+  const c = cache({ warmWindowMs: 60_000 })
+  let loads = 0
+  const load = async () => (loads++, { value: ['a.b'], revision: 1 })
+  c.registerWarmer('user_permissions', (partition, id) => c.get(shortLived, partition, id, load))
+  await c.get(shortLived, 'org-1', 'ann', load)
+  t.equal(c.warmExpiring(5_000), 1, 'the entry expiring within 5 s is queued')
+  t.equal(c.warmExpiring(10), 0, 'none expires within 10 ms')
+})
+
+t.test('large values are compressed in Redis and read back intact', async (t) => {
+  const redis = new Redis('redis://127.0.0.1:6379')
+  await redis.ping()
+  const prefix = uniquePrefix()
+  t.teardown(async () => {
+    const keys = await redis.keys(`${prefix}*`)
+    if (keys.length) await redis.del(...keys)
+    await redis.quit()
+  })
+  const l2 = new RedisTier(redis, { prefix, marksTtlMs: 60_000, log: silent })
+  const big = Array.from({ length: 400 }, (_, i) => `resource_${i % 40}.action_${i}`)
+  const writer = cache({ warmWindowMs: 0, l2, compressAboveBytes: 1024 })
+  await writer.get(permissions, 'org-1', 'ann', async () => ({ value: big, revision: 1 }))
+  const stored = (await redis.get(`${prefix}user_permissions:org-1:ann`))!
+  const json = JSON.stringify(big)
+  t.match(stored, /^1\|z:/, 'stored compressed')
+  t.ok(stored.length < json.length / 2, `${stored.length} bytes instead of ${json.length}`)
+  const reader = cache({ warmWindowMs: 0, l2, compressAboveBytes: 1024 })
+  t.same(await reader.get(permissions, 'org-1', 'ann', async () => ({ value: [], revision: 1 })), { value: big, revision: 1 })
+  await writer.get(permissions, 'org-1', 'bob', async () => ({ value: ['deals.view'], revision: 1 }))
+  t.equal(await redis.get(`${prefix}user_permissions:org-1:bob`), '1|["deals.view"]', 'small values stay as they are')
+})
