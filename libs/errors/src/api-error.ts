@@ -22,7 +22,6 @@ interface ErrorLike {
   statusCode?: unknown
   message?: unknown
   validation?: unknown
-  validationContext?: unknown
 }
 
 /** Fastify's own request errors, renamed into the contract's codes. */
@@ -61,8 +60,8 @@ export function toApiError(err: unknown, context: MappingContext = { bodyLimit: 
   const e = (err ?? {}) as ErrorLike
   let mapped: ErrorLike = e
   if (e.validation) {
-    const where = typeof e.validationContext === 'string' ? `${e.validationContext} ` : ''
-    mapped = new ValidationError(`${where}${String(e.message).replace(/^(body|querystring|params|headers)\/?/, '')}`.trim())
+    // Fastify's message names the part and the field: "body/permission must be string".
+    mapped = new ValidationError(String(e.message))
   } else if (typeof e.code === 'string' && frameworkErrors[e.code]) {
     mapped = frameworkErrors[e.code]!(e, context)
   } else if (isDependencyOutage(err)) {

@@ -32,7 +32,7 @@ t.test("Fastify's request errors become the contract's codes", async (t) => {
 })
 
 t.test('a schema validation failure is a 400 naming the field', async (t) => {
-  const err = Object.assign(new Error('body/permission must be string'), { validation: [{}], validationContext: 'body', statusCode: 400 })
+  const err = Object.assign(new Error('body/permission must be string'), { validation: [{}], statusCode: 400 })
   t.match(toApiError(err).api, { statusCode: 400, code: 'LK_ERR_VALIDATION', message: /permission must be string/ })
 })
 
