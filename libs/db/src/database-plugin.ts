@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type {} from '@latchkey/http'
+import { isDependencyOutage } from '@latchkey/errors'
 import { redactUrl } from '@latchkey/logger'
 import { createPrismaClient, type Database } from './create-prisma-client.ts'
 import { migrateDatabase } from './migrate.ts'
@@ -37,7 +38,9 @@ export const databasePlugin = fp<DatabasePluginOptions>(
         if (applied.length > 0) fastify.log.info({ applied }, 'database migrations applied')
       }
     } catch (err) {
-      throw new DatabaseUnreachableError(options.url, err)
+      // A migration that fails on a reachable server is reported as what it is.
+      if (isDependencyOutage(err)) throw new DatabaseUnreachableError(options.url, err)
+      throw err
     }
     const db = createPrismaClient({ url: options.url, poolSize: options.poolSize })
     try {

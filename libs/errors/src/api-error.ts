@@ -42,7 +42,7 @@ export interface MappingContext {
 export function isDependencyOutage(err: unknown): string | undefined {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown }
   const code = typeof e?.code === 'string' ? e.code : ''
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003'].includes(code)) {
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', '57P01', '57P03', '08006', '08001', '08003'].includes(code)) {
     return 'The database'
   }
   if (code === 'P1001' || code === 'P1017' || code === 'P2024') return 'The database'
