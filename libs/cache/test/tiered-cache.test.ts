@@ -1,7 +1,6 @@
 import t from 'tap'
-import { Redis } from 'ioredis'
 import { createMetrics } from '@latchkey/telemetry'
-import { uniquePrefix } from '@latchkey/testing'
+import { testRedis } from '@latchkey/testing'
 import { jsonCacheType, MemoryTier, RedisTier, TieredCache } from '../src/index.ts'
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
@@ -12,14 +11,7 @@ function memoryOnly() {
 }
 
 async function withRedis(t: { teardown(fn: () => unknown): void }) {
-  const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 })
-  await redis.ping()
-  const prefix = uniquePrefix()
-  t.teardown(async () => {
-    const keys = await redis.keys(`${prefix}*`)
-    if (keys.length) await redis.del(...keys)
-    await redis.quit()
-  })
+  const { redis, prefix } = await testRedis(t)
   const l2 = new RedisTier(redis, { prefix, marksTtlMs: 120_000, log: silent })
   const meter = createMetrics({ serviceName: 't' }).meter
   const replica = () => new TieredCache({ l1: new MemoryTier({ maxEntries: 1000, maxBytes: 1 << 20 }), l2, meter, log: silent })

@@ -1,7 +1,6 @@
 import t from 'tap'
-import { Redis } from 'ioredis'
 import { createMetrics } from '@latchkey/telemetry'
-import { uniquePrefix } from '@latchkey/testing'
+import { testRedis } from '@latchkey/testing'
 import { jsonCacheType, MemoryTier, RedisTier, TieredCache } from '../src/index.ts'
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} }
@@ -62,14 +61,7 @@ t.test('a warming pass refreshes entries in use before they expire', async (t) =
 })
 
 t.test('large values are compressed in Redis and read back intact', async (t) => {
-  const redis = new Redis('redis://127.0.0.1:6379')
-  await redis.ping()
-  const prefix = uniquePrefix()
-  t.teardown(async () => {
-    const keys = await redis.keys(`${prefix}*`)
-    if (keys.length) await redis.del(...keys)
-    await redis.quit()
-  })
+  const { redis, prefix } = await testRedis(t)
   const l2 = new RedisTier(redis, { prefix, marksTtlMs: 60_000, log: silent })
   const big = Array.from({ length: 400 }, (_, i) => `resource_${i % 40}.action_${i}`)
   const writer = cache({ warmWindowMs: 0, l2, compressAboveBytes: 1024 })

@@ -1,5 +1,6 @@
 export { createTestDatabase } from './test-database.ts'
-export { startTestApp, uniquePrefix, type TestApp } from './test-app.ts'
+export { startTestApp, type TestApp } from './test-app.ts'
+export { testRedis, removeRedisKeys, uniquePrefix } from './test-redis.ts'
 export { startPrivateRedis, freePort, type PrivateRedis } from './private-redis.ts'
 export { startPrivateNats, type PrivateNats } from './private-nats.ts'
 export { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts'

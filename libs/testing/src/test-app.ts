@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { createLogger } from '@latchkey/logger'
 import { buildApp, loadProgramConfig, type AppConfig, type TargetRegistry } from '@latchkey/runtime'
-import { Redis } from 'ioredis'
 import { createTestDatabase } from './test-database.ts'
+import { removeRedisKeys, uniquePrefix } from './test-redis.ts'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -15,9 +14,6 @@ export interface TestApp {
   config: AppConfig
   close(): Promise<void>
 }
-
-/** A Redis key prefix of its own, so that tests never see each other's entries. */
-export const uniquePrefix = (): string => `lktest:${randomBytes(5).toString('hex')}:`
 
 /**
  * The program, in this process, with the given services, on free ports and a database and Redis
@@ -55,21 +51,4 @@ export async function startTestApp(
     await database?.drop()
   })
   return { app, url: `http://127.0.0.1:${port}`, config, close }
-}
-
-async function removeRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
-  try {
-    await redis.connect()
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await redis.unlink(...keys)
-    } while (cursor !== '0')
-  } catch {
-    // Redis may be down on purpose in an outage test; its keys then die with it.
-  } finally {
-    redis.disconnect()
-  }
 }
