@@ -18,17 +18,21 @@ declare module 'fastify' {
 export const metricsRoutes = fp<{ metrics: Metrics }>(
   async (fastify, { metrics }) => {
     fastify.decorate('metrics', metrics)
-    const duration = metrics.meter.createHistogram('http_server_request_duration_seconds', {
+    const duration = metrics.keyedHistogram('http_server_request_duration_seconds', {
       unit: 's',
       description: 'Duration of HTTP requests',
-      advice: { explicitBucketBoundaries: durationBuckets },
+      boundaries: durationBuckets,
     })
-    fastify.addHook('onResponse', async (request, reply) => {
-      duration.record(reply.elapsedTime / 1000, {
-        'http.request.method': request.method,
-        'http.route': request.routeOptions.url ?? 'unmatched',
-        'http.response.status_code': reply.statusCode,
-      })
+    fastify.addHook('onResponse', (request, reply, done) => {
+      const method = request.method
+      const route = request.routeOptions.url ?? 'unmatched'
+      const status = reply.statusCode
+      duration.record(reply.elapsedTime / 1000, `${method} ${status} ${route}`, () => ({
+        'http.request.method': method,
+        'http.route': route,
+        'http.response.status_code': status,
+      }))
+      done()
     })
     fastify.get('/metrics', { schema: { hide: true }, config: { public: true } }, (request, reply) => {
       reply.hijack()
