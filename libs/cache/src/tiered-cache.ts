@@ -91,6 +91,17 @@ export class TieredCache {
   }
 
   /**
+   * The value from L1 if it is there and current at least as of `minRevision`, without awaiting
+   * anything (the hot path of a check); undefined otherwise (counted as nothing: `get` follows).
+   */
+  peek<T>(type: CacheType<T>, partition: string, id: string, minRevision = 0): Revisioned<T> | undefined {
+    const hit = this.options.l1?.read(this.key(type.name, partition, id), partition)
+    if (hit === undefined || hit.revision < minRevision) return undefined
+    this.stats.forType(type.name).l1.hits++
+    return hit as Revisioned<T>
+  }
+
+  /**
    * The value of `id` in `partition`, current at least as of `minRevision`. `load` computes it
    * from the source together with the partition's revision read in the same snapshot.
    */

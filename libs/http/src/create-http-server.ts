@@ -35,6 +35,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // Mistyped input is refused, never coerced: `{"permission": 5}` is a 400, not "5".
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
     return503OnClosing: true,
+    // No child logger per request (it costs more than a cached check); the error handler logs
+    // the request id itself.
+    childLoggerFactory: (logger) => logger,
     // Path parameters are validated by the route schemas (a user id may be 128 characters, more
     // once percent-encoded); the router's own limit (100 by default) only guards against abuse.
     routerOptions: { maxParamLength: 1024 },

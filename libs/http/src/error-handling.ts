@@ -9,7 +9,7 @@ export const errorHandling = fp<{ bodyLimit: number }>(
   async (fastify, { bodyLimit }) => {
     fastify.setErrorHandler((err, request, reply) => {
       const { api, internal } = toApiError(err, { bodyLimit })
-      if (internal) request.log.error({ err }, 'request failed')
+      if (internal) request.log.error({ err, reqId: request.id, method: request.method, url: request.url }, 'request failed')
       else if (api.statusCode >= 500) request.log.warn({ err: { message: (err as Error).message } }, api.message)
       return reply.code(api.statusCode).send(api)
     })

@@ -1,3 +1,4 @@
+import { slugPartition } from '../cache-types.ts'
 import type { PermissionContext } from '../context.ts'
 import { RevisionAheadError } from '../errors.ts'
 import { checkDirect } from '../store/effective-permissions.ts'
@@ -22,9 +23,12 @@ export interface CheckAnswer {
 export async function check(ctx: PermissionContext, input: CheckInput): Promise<CheckAnswer> {
   const minRevision = parseRevision(input.atLeastRevision)
   if (!ctx.cache.enabled) return checkUncached(ctx, input, minRevision)
-  const org = await resolveOrg(ctx, input.org, minRevision)
+  // Peeking first answers the common case from L1 without awaiting anything.
+  const peekedOrg = ctx.cache.peek(ctx.types.organization, slugPartition(input.org), input.org, minRevision)
+  const org = peekedOrg ? (peekedOrg.value ?? undefined) : await resolveOrg(ctx, input.org, minRevision)
   if (!org) return { allowed: false, revision: 0 }
-  const permissions = await userPermissions(ctx, org, input.user, minRevision)
+  const permissions =
+    ctx.cache.peek(ctx.types.userPermissions, org.id, input.user, minRevision) ?? (await userPermissions(ctx, org, input.user, minRevision))
   return { allowed: permissions.value.has.has(input.permission), revision: permissions.revision }
 }
 
