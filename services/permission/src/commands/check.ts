@@ -2,7 +2,7 @@ import { slugPartition } from '../cache-types.ts'
 import type { PermissionContext } from '../context.ts'
 import { RevisionAheadError } from '../errors.ts'
 import { checkDirect } from '../store/effective-permissions.ts'
-import { parseRevision, resolveOrg, requireOrg, userPermissions } from './resolve.ts'
+import { batchedPermissionSetLoader, parseRevision, resolveOrg, requireOrg, userPermissions } from './resolve.ts'
 
 // What happens on a check: the organization (by slug) and the user's effective permissions are
 // read through L1, then L2, then PostgreSQL (see docs/architecture.md); the answer is membership
@@ -48,7 +48,8 @@ export interface BulkCheckAnswer {
 
 /**
  * Many checks at once, through the same caches: each organization is resolved once and each
- * (organization, user) pair's permissions are read once, whatever the number of checks naming them.
+ * (organization, user) pair's permissions are read once, whatever the number of checks naming
+ * them; the pairs missing from both caches are read with one statement per organization.
  */
 export async function bulkCheck(ctx: PermissionContext, checks: CheckInput[]): Promise<BulkCheckAnswer> {
   const minByOrg = new Map<string, number>()
@@ -57,11 +58,12 @@ export async function bulkCheck(ctx: PermissionContext, checks: CheckInput[]): P
 
   const sets = new Map<string, ReturnType<typeof userPermissions>>()
   const revisions: Record<string, number> = {}
+  const load = batchedPermissionSetLoader(ctx)
   for (const c of checks) {
     const org = orgs.get(c.org)
     if (!org) continue
     const key = `${c.org}\u0000${c.user}`
-    if (!sets.has(key)) sets.set(key, userPermissions(ctx, org, c.user, minByOrg.get(c.org)))
+    if (!sets.has(key)) sets.set(key, userPermissions(ctx, org, c.user, minByOrg.get(c.org), load))
   }
   const resolved = new Map<string, Awaited<ReturnType<typeof userPermissions>>>()
   await Promise.all([...sets].map(async ([key, pending]) => resolved.set(key, await pending)))

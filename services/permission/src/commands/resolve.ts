@@ -2,7 +2,7 @@ import { RevisionNotReachedError, type Revisioned } from '@latchkey/cache'
 import { slugPartition, toPermissionSet, type PermissionSet } from '../cache-types.ts'
 import type { PermissionContext } from '../context.ts'
 import { OrgNotFoundError, RevisionAheadError } from '../errors.ts'
-import { loadUserPermissions } from '../store/effective-permissions.ts'
+import { loadManyUserPermissions, loadUserPermissions } from '../store/effective-permissions.ts'
 import { findOrgBySlug, type OrgRow } from '../store/organizations.ts'
 
 /**
@@ -27,10 +27,18 @@ export async function requireOrg(ctx: PermissionContext, slug: string, minRevisi
   return org
 }
 
+type PermissionSetLoader = (orgId: string, userId: string) => Promise<Revisioned<PermissionSet>>
+
 /** A user's effective permissions in an organization, current at least as of `minRevision`. */
-export async function userPermissions(ctx: PermissionContext, org: OrgRow, userId: string, minRevision = 0): Promise<Revisioned<PermissionSet>> {
+export async function userPermissions(
+  ctx: PermissionContext,
+  org: OrgRow,
+  userId: string,
+  minRevision = 0,
+  load: PermissionSetLoader = (orgId, id) => loadPermissionSet(ctx, orgId, id),
+): Promise<Revisioned<PermissionSet>> {
   try {
-    return await ctx.cache.get(ctx.types.userPermissions, org.id, userId, () => loadPermissionSet(ctx, org.id, userId), minRevision)
+    return await ctx.cache.get(ctx.types.userPermissions, org.id, userId, () => load(org.id, userId), minRevision)
   } catch (err) {
     if (err instanceof RevisionNotReachedError) throw new RevisionAheadError(String(minRevision), String(org.revision))
     throw err
@@ -45,6 +53,48 @@ async function loadOrg(ctx: PermissionContext, slug: string): Promise<Revisioned
 async function loadPermissionSet(ctx: PermissionContext, orgId: string, userId: string): Promise<Revisioned<PermissionSet>> {
   const loaded = await loadUserPermissions(ctx.db, orgId, userId)
   return { value: toPermissionSet(loaded.permissions), revision: loaded.revision }
+}
+
+const maxBatch = 1_000
+
+/**
+ * A loader that gathers the users asked for in one turn of the event loop and reads their
+ * permissions with one statement per organization (a bulk check on a cold cache would otherwise
+ * issue one query per user at once and exhaust the connection pool).
+ */
+export function batchedPermissionSetLoader(ctx: PermissionContext): PermissionSetLoader {
+  type Waiter = { resolve: (value: Revisioned<PermissionSet>) => void; reject: (err: unknown) => void }
+  const batches = new Map<string, Map<string, Waiter[]>>()
+  const flush = async (orgId: string, waiting: Map<string, Waiter[]>) => {
+    const users = [...waiting.keys()]
+    for (let i = 0; i < users.length; i += maxBatch) {
+      const chunk = users.slice(i, i + maxBatch)
+      try {
+        const loaded = await loadManyUserPermissions(ctx.db, orgId, chunk)
+        for (const user of chunk) {
+          const value = { value: toPermissionSet(loaded.permissions.get(user) ?? []), revision: loaded.revision }
+          for (const waiter of waiting.get(user)!) waiter.resolve(value)
+        }
+      } catch (err) {
+        for (const user of chunk) for (const waiter of waiting.get(user)!) waiter.reject(err)
+      }
+    }
+  }
+  return (orgId, userId) =>
+    new Promise((resolve, reject) => {
+      let waiting = batches.get(orgId)
+      if (!waiting) {
+        const batch = new Map<string, Waiter[]>()
+        batches.set(orgId, (waiting = batch))
+        setImmediate(() => {
+          batches.delete(orgId)
+          void flush(orgId, batch)
+        })
+      }
+      const waiters = waiting.get(userId)
+      if (waiters) waiters.push({ resolve, reject })
+      else waiting.set(userId, [{ resolve, reject }])
+    })
 }
 
 /** Lets the cache compute the entries of a check again by itself, after an invalidation or before expiry. */
