@@ -21,6 +21,8 @@ export interface L1Stats {
  * `degradedTtlMs`; on reconnect L1 is dropped whole (what was missed cannot be replayed).
  * Every `statsIntervalMs` it publishes its L1 figures for the invalidator's `/v1/cache/stats`.
  */
+const catchUpMs = 10_000
+
 export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: number; statsIntervalMs: number }>(
   async (fastify, options) => {
     const { cache, nats } = fastify
@@ -30,9 +32,18 @@ export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: nu
       description: "Time from a write's commit to this process dropping the entries it made stale from its L1",
       advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] },
     })
+    // After a reconnect the backlog of events is still on its way: L1 stays bounded until the
+    // fan-out flows again (its first message), or `catchUpMs` at most.
+    let lift: NodeJS.Timeout | undefined
+    const liftAgeLimit = () => {
+      clearTimeout(lift)
+      lift = undefined
+      cache.limitLocalAge(undefined)
+    }
     const subscription = nats.subscribe(options.subjects.l1Invalidations, {
       callback: (err, msg) => {
         if (err) return
+        if (lift) liftAgeLimit()
         const message = decodeJson<L1InvalidationMessage>(msg.data)
         for (const invalidation of message.invalidations) cache.invalidateLocal(invalidation)
         const now = Date.now()
@@ -55,12 +66,14 @@ export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: nu
       for await (const status of nats.status()) {
         if (!watching) break
         if (status.type === 'disconnect') {
+          clearTimeout(lift)
+          lift = undefined
           fastify.log.warn({ maxAgeMs: options.degradedTtlMs }, 'NATS unreachable: L1 entries are served for a bounded time only')
           cache.limitLocalAge(options.degradedTtlMs)
         } else if (status.type === 'reconnect') {
           cache.clearLocal()
-          cache.limitLocalAge(undefined)
-          fastify.log.info('NATS reachable again: L1 dropped (invalidations may have been missed) and back to normal')
+          lift = setTimeout(liftAgeLimit, catchUpMs)
+          fastify.log.info('NATS reachable again: L1 dropped (invalidations may have been missed); bounded until the fan-out flows')
         }
       }
     })()
@@ -78,6 +91,7 @@ export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: nu
 
     fastify.addHook('onClose', async () => {
       watching = false
+      clearTimeout(lift)
       clearInterval(publishStats)
       subscription.unsubscribe()
       warmRequests.unsubscribe()

@@ -9,20 +9,30 @@ declare module 'fastify' {
   }
 }
 
-/** The process's one NATS connection, watched by `/readyz` and drained on close. */
+/**
+ * The process's one NATS connection, watched by `/readyz` (down while reconnecting when the
+ * process's services cannot work without it, degraded otherwise) and drained on close.
+ */
 export const natsPlugin = fp<{ url: string; name: string; critical: boolean }>(
   async (fastify, options) => {
     const connection = await connectNats({ url: options.url, name: options.name, logger: fastify.log })
     fastify.decorate('nats', connection)
+    let reconnecting = false
+    void (async () => {
+      for await (const status of connection.status()) {
+        if (status.type === 'disconnect') reconnecting = true
+        else if (status.type === 'reconnect') reconnecting = false
+      }
+    })()
     fastify.readiness.add({
       name: 'nats',
       critical: options.critical,
       check: () =>
         connection.isClosed()
           ? { state: 'down', detail: 'connection closed' }
-          : connection.info
-            ? { state: 'up' }
-            : { state: 'down', detail: `reconnecting to ${options.url}` },
+          : reconnecting
+            ? { state: options.critical ? 'down' : 'degraded', detail: `reconnecting to ${options.url}` }
+            : { state: 'up' },
     })
     fastify.addHook('onClose', async () => {
       await connection.drain().catch(() => connection.close())

@@ -49,20 +49,23 @@ export async function buildApp(options: {
   })
 
   await app.register(databasePlugin, { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, migrate: config.MIGRATE_ON_START })
-  await app.register(natsPlugin, { url: config.NATS_URL, name: options.serviceName, critical: true })
+  const selected = options.targets.map((name) => registry[name]!)
+  const natsCritical = selected.some((target) => !target.uses.natsOptional)
+  const localCache = config.CACHE_L1_ENABLED && selected.some((target) => target.uses.localCache)
+  await app.register(natsPlugin, { url: config.NATS_URL, name: options.serviceName, critical: natsCritical })
   app.decorate('subjects', subjects(config.NATS_NAMESPACE))
-  if (options.targets.some((name) => registry[name]!.uses.cache)) {
+  if (selected.some((target) => target.uses.cache)) {
     await app.register(cachePlugin, {
       meter: metrics.meter,
       prefix: config.REDIS_KEY_PREFIX,
-      l1: { enabled: config.CACHE_L1_ENABLED, maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_BYTES },
+      l1: { enabled: localCache, maxEntries: config.CACHE_L1_MAX_ENTRIES, maxBytes: config.CACHE_L1_MAX_BYTES },
       l2: { enabled: config.CACHE_L2_ENABLED, url: config.REDIS_URL },
       longestTtlMs: longestCacheTtl(config),
       gapTimeoutMs: parseDuration(config.CACHE_GAP_TIMEOUT),
       compressAboveBytes: config.CACHE_COMPRESS_ABOVE,
       warmWindowMs: parseDuration(config.CACHE_WARM_WINDOW),
     })
-    if (config.CACHE_L1_ENABLED) {
+    if (localCache) {
       await app.register(l1InvalidationListener, {
         subjects: app.subjects,
         degradedTtlMs: parseDuration(config.CACHE_L1_DEGRADED_TTL),

@@ -5,8 +5,12 @@ import type { TObject } from 'typebox'
 export interface Target {
   /** Variables the service reads, validated at boot with the program's. */
   config: TObject
-  /** Shared facilities the service needs; each is set up once per process. */
-  uses: { cache?: boolean }
+  /**
+   * Shared facilities the service needs; each is set up once per process. `cache`: Redis (L2);
+   * `localCache`: an in-process L1 kept fresh by the invalidation fan-out; `natsOptional`: the
+   * service can still serve its API while NATS is unreachable (readiness reports it degraded).
+   */
+  uses: { cache?: boolean; localCache?: boolean; natsOptional?: boolean }
   /** Registers the service's plugin; `config` holds every validated variable of the process. */
   register(app: FastifyInstance, config: Record<string, unknown>): Promise<void>
 }

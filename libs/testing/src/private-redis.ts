@@ -37,6 +37,7 @@ export async function startPrivateRedis(t: { teardown(fn: () => unknown): void }
   const url = `redis://127.0.0.1:${port}`
   for (let attempt = 0; ; attempt++) {
     const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null })
+    probe.on('error', () => {})
     try {
       await probe.connect()
       await probe.quit()

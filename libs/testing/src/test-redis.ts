@@ -9,6 +9,7 @@ export const uniquePrefix = (): string => `lktest:${randomBytes(5).toString('hex
 /** Deletes every key under `prefix` (quietly does nothing when Redis is down on purpose). */
 export async function removeRedisKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+  redis.on('error', () => {})
   try {
     await redis.connect()
     let cursor = '0'

@@ -49,6 +49,8 @@ export class OutboxRelay {
   private readonly js: JetStreamClient
   private readonly publishDelay: Histogram
   private leader = false
+  /** While NATS is away, publishing would only wait for time-outs; its return wakes the relay. */
+  private natsDown = false
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.js = jetstream(options.connection)
@@ -61,7 +63,20 @@ export class OutboxRelay {
   }
 
   start(): void {
+    void this.watchNats()
     this.running = this.run()
+  }
+
+  private async watchNats(): Promise<void> {
+    for await (const status of this.options.connection.status()) {
+      if (this.stopped) break
+      if (status.type === 'disconnect') this.natsDown = true
+      else if (status.type === 'reconnect') {
+        this.natsDown = false
+        this.notified = true
+        this.wake()
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -124,6 +139,7 @@ export class OutboxRelay {
 
   private async publishBatch(client: pg.Client): Promise<number> {
     this.notified = false
+    if (this.natsDown) return 0
     const { rows } = await client.query<OutboxRow>(
       `SELECT id, event_id, org_id, org_seq, type, payload, trace_context, created_at
        FROM outbox_events WHERE published_at IS NULL ORDER BY id LIMIT $1`,
