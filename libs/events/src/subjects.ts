@@ -15,16 +15,32 @@ export interface Subjects {
   l1Stats: string
   /** Core NATS: ask every process holding an L1 to run a warming pass. */
   warmRequests: string
+  /** JetStream stream (work-queue retention) holding every queued task, one subject per queue and lane. */
+  taskStream: string
+  /** The subject of one queue's lane: `<ns>.tasks.<queue>.<priority>`. */
+  task(queue: string, priority: string): string
+  /** Every task subject (the task stream's subject filter). */
+  allTasks: string
+  /** Name of the durable pull consumer of one queue's lane, shared by every worker replica. */
+  taskConsumer(queue: string, priority: string): string
+  /** JetStream key-value bucket of cancelled task ids, which every worker watches. */
+  taskCancellations: string
 }
 
 export function subjects(namespace: string): Subjects {
+  const streamPrefix = namespace.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()
   return {
-    changeStream: `${namespace.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_CHANGES`,
+    changeStream: `${streamPrefix}_CHANGES`,
     change: (orgId) => `${namespace}.changes.${orgId ?? 'global'}`,
     allChanges: `${namespace}.changes.>`,
     l1Invalidations: `${namespace}.cache.l1.invalidations`,
     l1Stats: `${namespace}.cache.l1.stats`,
     warmRequests: `${namespace}.cache.l1.warm`,
+    taskStream: `${streamPrefix}_TASKS`,
+    task: (queue, priority) => `${namespace}.tasks.${queue}.${priority}`,
+    allTasks: `${namespace}.tasks.>`,
+    taskConsumer: (queue, priority) => `tasks-${queue}-${priority}`,
+    taskCancellations: `${streamPrefix}_TASKS_CANCELLED`,
   }
 }
 

@@ -1,0 +1,8 @@
+export * from './model.ts'
+export * from './errors.ts'
+export { enqueueTasks, publishTasks, validateInput, encodeTask, KEYED_DISPATCH_GRACE_MS, type EnqueueContext, type TaskTypeCatalog } from './enqueue.ts'
+export { ensureTaskStream, openCancellationBucket, TASK_DUPLICATE_WINDOW_MS, CANCELLATION_TTL_MS } from './task-streams.ts'
+export { TaskStore, toTaskView, LOST_ATTEMPT, type DueTask, type TaskStoreOptions } from './task-store.ts'
+export { StatusWriter, PHASE, type Progress, type NewTask, type AttemptEntry } from './status-writer.ts'
+export { TaskPublisher } from './task-publisher.ts'
+export { createTasksClient, type TasksClient, type TasksClientOptions } from './tasks-client.ts'

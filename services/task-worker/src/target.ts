@@ -1,0 +1,12 @@
+import type { Target } from '@latchkey/runtime'
+import { TaskWorkerConfigSchema } from './config.ts'
+import { taskWorkerService, type TaskWorkerServiceConfig } from './task-worker-service.ts'
+
+/** How the program hosts the task worker (`TARGET=task-worker`). */
+export const taskWorkerTarget: Target = {
+  config: TaskWorkerConfigSchema,
+  uses: {},
+  register: async (app, config) => {
+    await app.register(taskWorkerService, { config: config as TaskWorkerServiceConfig })
+  },
+}
