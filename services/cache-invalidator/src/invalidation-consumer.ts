@@ -103,13 +103,15 @@ export class InvalidationConsumer {
     )
     // The fan-out goes out even when Redis failed: every L1 stays consistent meanwhile.
     let fanOutFailure: Error | undefined
-    if (invalidations.length > 0) {
-      const fanOut: L1InvalidationMessage = { invalidations, committedAt: events.map((e) => Date.parse(e.committedAt)) }
-      try {
+    try {
+      // One message per event (each fits: the relay keeps events under NATS's limit), in order.
+      for (const event of events) {
+        if (event.invalidations.length === 0) continue
+        const fanOut: L1InvalidationMessage = { invalidations: event.invalidations, committedAt: [Date.parse(event.committedAt)] }
         this.options.connection.publish(this.options.subjects.l1Invalidations, encodeJson(fanOut))
-      } catch (err) {
-        fanOutFailure = err as Error
       }
+    } catch (err) {
+      fanOutFailure = err as Error
     }
     const failure = redisFailure ?? fanOutFailure
     if (failure) {

@@ -146,13 +146,18 @@ export class OutboxRelay {
       [batchSize],
     )
     if (rows.length === 0) return 0
-    // Sent in order on one connection, so JetStream stores them in order; acknowledged together.
-    const acks = rows.map((row) => this.publish(row))
-    await Promise.all(acks)
-    await client.query('UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)])
-    const now = Date.now()
-    for (const row of rows) this.publishDelay.record((now - row.created_at.getTime()) / 1000)
-    return rows.length
+    // Sent in order on one connection, so JetStream stores them in order. The rows acknowledged
+    // before the first failure are marked published; the rest are retried (deduplicated by id).
+    const outcomes = await Promise.allSettled(rows.map((row) => this.publish(row)))
+    const failedAt = outcomes.findIndex((outcome) => outcome.status === 'rejected')
+    const published = failedAt === -1 ? rows : rows.slice(0, failedAt)
+    if (published.length > 0) {
+      await client.query('UPDATE outbox_events SET published_at = now() WHERE id = ANY($1::bigint[])', [published.map((r) => r.id)])
+      const now = Date.now()
+      for (const row of published) this.publishDelay.record((now - row.created_at.getTime()) / 1000)
+    }
+    if (failedAt !== -1) throw (outcomes[failedAt] as PromiseRejectedResult).reason
+    return published.length
   }
 
   private publish(row: OutboxRow) {
@@ -169,7 +174,20 @@ export class OutboxRelay {
     }
     const h = headers()
     for (const [name, value] of Object.entries(row.trace_context)) h.set(name, value)
-    return this.js.publish(this.options.subjects.change(row.org_id), encodeJson(event), { msgID: row.event_id, headers: h, timeout: 5_000 })
+    return this.js.publish(this.options.subjects.change(row.org_id), this.encodeWithinLimit(event), { msgID: row.event_id, headers: h, timeout: 5_000 })
+  }
+
+  /**
+   * A change reaching very many users (tens of thousands of keys) would exceed NATS's largest
+   * message and block every event behind it: such an event asks for whole-organization
+   * invalidations instead, which over-invalidates but stays correct.
+   */
+  private encodeWithinLimit(event: ChangeEvent): Uint8Array {
+    const encoded = encodeJson(event)
+    const limit = (this.options.connection.info?.max_payload ?? 1_048_576) - 64 * 1024
+    if (encoded.length <= limit) return encoded
+    this.options.log.warn({ event: event.id, bytes: encoded.length }, 'change event too large for NATS: its organization is invalidated whole')
+    return encodeJson({ ...event, invalidations: event.invalidations.map((invalidation) => ({ ...invalidation, entries: 'all' as const })) })
   }
 
   private sleep(ms: number): Promise<void> {

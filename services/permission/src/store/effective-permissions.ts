@@ -18,18 +18,20 @@ export async function loadUserPermissions(db: Reader, orgId: string, userId: str
   return { permissions: row.permissions, revision: Number(row.revision ?? 0) }
 }
 
-/** Effective permissions of many users of one organization, in one statement. */
+/** Effective permissions of many users of one organization, in one statement (grouped, not per user). */
 export async function loadManyUserPermissions(db: Reader, orgId: string, userIds: string[]): Promise<{ revision: number; permissions: Map<string, string[]> }> {
   const rows = await db.$queryRaw<{ user_id: string; revision: bigint | null; permissions: string[] }[]>`
     WITH RECURSIVE granted(user_id, role_id) AS (
       SELECT user_id, role_id FROM member_roles WHERE org_id = ${orgId}::uuid AND user_id = ANY(${userIds}::text[])
       UNION
       SELECT g.user_id, ri.parent_role_id FROM role_inheritance ri JOIN granted g ON ri.role_id = g.role_id
+    ), perms AS (
+      SELECT g.user_id, array_agg(DISTINCT rp.permission_key ORDER BY rp.permission_key) AS permissions
+      FROM granted g JOIN role_permissions rp ON rp.role_id = g.role_id GROUP BY g.user_id
     )
     SELECT u AS user_id, (SELECT revision FROM organizations WHERE id = ${orgId}::uuid) AS revision,
-           ARRAY(SELECT DISTINCT rp.permission_key FROM granted g JOIN role_permissions rp ON rp.role_id = g.role_id
-                 WHERE g.user_id = u ORDER BY 1) AS permissions
-    FROM unnest(${userIds}::text[]) AS u`
+           COALESCE(p.permissions, '{}') AS permissions
+    FROM unnest(${userIds}::text[]) AS u LEFT JOIN perms p ON p.user_id = u`
   return { revision: Number(rows[0]?.revision ?? 0), permissions: new Map(rows.map((r) => [r.user_id, r.permissions])) }
 }
 
