@@ -45,6 +45,7 @@ import { insertMembers, newestEventSize, outboxTimes } from './lib/sql-members.t
 import { quantile } from './lib/stats.ts'
 import { count, markdownTable, ms, percent } from './lib/table.ts'
 import { zipfSampler, zipfTopShare } from './lib/zipf.ts'
+import { integerFlag } from './lib/cli.ts'
 
 const usage = `Usage: npm run bench:invalidation -- [options]
 
@@ -102,15 +103,7 @@ if (flags.help) {
   process.exit(0)
 }
 
-function integer(name: string, value: string | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min) {
-    process.stderr.write(`bench:invalidation: --${name} must be an integer ≥ ${min}, got "${value}"\n`)
-    process.exit(2)
-  }
-  return n
-}
+const integer = (name: string, value: string | undefined, fallback: number, min = 1): number => integerFlag('bench:invalidation', name, value, fallback, min)
 
 const quick = flags.quick
 const config = {

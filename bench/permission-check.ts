@@ -27,6 +27,7 @@ import { scrape, sum } from './lib/prometheus.ts'
 import { median } from './lib/stats.ts'
 import { count, markdownTable, ms, ns, percent, ratio } from './lib/table.ts'
 import { environment, writeResults } from './lib/results.ts'
+import { integerFlag } from './lib/cli.ts'
 
 const usage = `Usage: npm run bench -- [options]
 
@@ -79,15 +80,7 @@ if (flags.help) {
   process.exit(0)
 }
 
-function integer(name: string, value: string | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min) {
-    process.stderr.write(`bench: --${name} must be an integer ≥ ${min}, got "${value}"\n`)
-    process.exit(2)
-  }
-  return n
-}
+const integer = (name: string, value: string | undefined, fallback: number, min = 1): number => integerFlag('bench', name, value, fallback, min)
 
 const quick = flags.quick
 const config = {
