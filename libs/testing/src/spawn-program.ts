@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { removeRedisKeys, uniquePrefix } from './test-redis.ts'
 
 const entry = fileURLToPath(new URL('../../../cmd/latchkey/src/main.ts', import.meta.url))
 
@@ -24,8 +25,10 @@ export async function spawnProgram(
   env: Record<string, string>,
   options: { waitForStart?: boolean; timeoutMs?: number } = {},
 ): Promise<ProgramProcess> {
+  // A Redis prefix of its own unless the test shares one between processes on purpose.
+  const redisPrefix = env.REDIS_KEY_PREFIX ?? uniquePrefix()
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, PORT: '0', GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, PORT: '0', GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', REDIS_KEY_PREFIX: redisPrefix, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const output: string[] = []
@@ -35,6 +38,7 @@ export async function spawnProgram(
       child.kill('SIGKILL')
       await exited
     }
+    if (env.REDIS_KEY_PREFIX === undefined) await removeRedisKeys(env.REDIS_URL ?? 'redis://127.0.0.1:6379', redisPrefix)
   })
   let started: (url: string) => void = () => {}
   const startedPromise = new Promise<string>((resolve) => (started = resolve))
