@@ -27,7 +27,6 @@
 // Prints markdown tables, writes JSON, exits 0 (it is a measurement).
 import { randomBytes } from 'node:crypto'
 import { loadavg } from 'node:os'
-import { parseArgs } from 'node:util'
 import { createTestDatabase, removeRedisKeys } from '@latchkey/testing'
 import { applyPlan, createJsonClient, type JsonClient } from '../scripts/seed/apply.ts'
 import { buildPlan, createRng, orgSizes, roleClosure } from '../scripts/seed/plan.ts'
@@ -45,7 +44,7 @@ import { insertMembers, newestEventSize, outboxTimes } from './lib/sql-members.t
 import { quantile } from './lib/stats.ts'
 import { count, markdownTable, ms, percent } from './lib/table.ts'
 import { zipfSampler, zipfTopShare } from './lib/zipf.ts'
-import { integerFlag } from './lib/cli.ts'
+import { integerFlag, parseFlags } from './lib/cli.ts'
 
 const usage = `Usage: npm run bench:invalidation -- [options]
 
@@ -67,41 +66,27 @@ const usage = `Usage: npm run bench:invalidation -- [options]
   --keep               keep the database (its URL is printed)
   --help`
 
-const { values: flags } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        quick: { type: 'boolean', default: false },
-        writes: { type: 'string' },
-        'writes-large': { type: 'string' },
-        'large-members': { type: 'string' },
-        'large-sample': { type: 'string' },
-        'warm-users': { type: 'string' },
-        zipf: { type: 'string' },
-        connections: { type: 'string' },
-        observe: { type: 'string' },
-        'stale-users': { type: 'string' },
-        orgs: { type: 'string' },
-        roles: { type: 'string' },
-        permissions: { type: 'string' },
-        users: { type: 'string' },
-        seed: { type: 'string' },
-        broadest: { type: 'string' },
-        out: { type: 'string', default: 'bench/results/invalidation.json' },
-        keep: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    })
-  } catch (err) {
-    process.stderr.write(`bench:invalidation: ${(err as Error).message}\n${usage}\n`)
-    process.exit(2)
-  }
-})()
-if (flags.help) {
-  process.stdout.write(`${usage}\n`)
-  process.exit(0)
-}
+const flags = parseFlags('bench:invalidation', usage, {
+  quick: { type: 'boolean', default: false },
+  writes: { type: 'string' },
+  'writes-large': { type: 'string' },
+  'large-members': { type: 'string' },
+  'large-sample': { type: 'string' },
+  'warm-users': { type: 'string' },
+  zipf: { type: 'string' },
+  connections: { type: 'string' },
+  observe: { type: 'string' },
+  'stale-users': { type: 'string' },
+  orgs: { type: 'string' },
+  roles: { type: 'string' },
+  permissions: { type: 'string' },
+  users: { type: 'string' },
+  seed: { type: 'string' },
+  broadest: { type: 'string' },
+  out: { type: 'string', default: 'bench/results/invalidation.json' },
+  keep: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+})
 
 const integer = (name: string, value: string | undefined, fallback: number, min = 1): number => integerFlag('bench:invalidation', name, value, fallback, min)
 

@@ -10,7 +10,6 @@
 // on (the product as shipped). Prints markdown tables, writes JSON, exits 0 (it is a measurement).
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { createTestDatabase, removeRedisKeys } from '@latchkey/testing'
 import { applyPlan, createJsonClient } from '../scripts/seed/apply.ts'
 import { buildPlan, orgSizes, pickChecks, type PlannedCheck } from '../scripts/seed/plan.ts'
@@ -27,7 +26,7 @@ import { scrape, sum } from './lib/prometheus.ts'
 import { median } from './lib/stats.ts'
 import { count, markdownTable, ms, ns, percent, ratio } from './lib/table.ts'
 import { environment, writeResults } from './lib/results.ts'
-import { integerFlag } from './lib/cli.ts'
+import { integerFlag, parseFlags } from './lib/cli.ts'
 
 const usage = `Usage: npm run bench -- [options]
 
@@ -46,39 +45,25 @@ const usage = `Usage: npm run bench -- [options]
   --keep               keep the database (its URL is printed)
   --help`
 
-const { values: flags } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        quick: { type: 'boolean', default: false },
-        duration: { type: 'string' },
-        warmup: { type: 'string' },
-        connections: { type: 'string' },
-        pipelining: { type: 'string' },
-        orgs: { type: 'string' },
-        roles: { type: 'string' },
-        permissions: { type: 'string' },
-        users: { type: 'string' },
-        seed: { type: 'string' },
-        distinct: { type: 'string' },
-        iterations: { type: 'string' },
-        target: { type: 'string', default: 'permission' },
-        'cpu-prof': { type: 'boolean', default: false },
-        out: { type: 'string', default: 'bench/results/latest.json' },
-        keep: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    })
-  } catch (err) {
-    process.stderr.write(`bench: ${(err as Error).message}\n${usage}\n`)
-    process.exit(2)
-  }
-})()
-if (flags.help) {
-  process.stdout.write(`${usage}\n`)
-  process.exit(0)
-}
+const flags = parseFlags('bench', usage, {
+  quick: { type: 'boolean', default: false },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  connections: { type: 'string' },
+  pipelining: { type: 'string' },
+  orgs: { type: 'string' },
+  roles: { type: 'string' },
+  permissions: { type: 'string' },
+  users: { type: 'string' },
+  seed: { type: 'string' },
+  distinct: { type: 'string' },
+  iterations: { type: 'string' },
+  target: { type: 'string', default: 'permission' },
+  'cpu-prof': { type: 'boolean', default: false },
+  out: { type: 'string', default: 'bench/results/latest.json' },
+  keep: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+})
 
 const integer = (name: string, value: string | undefined, fallback: number, min = 1): number => integerFlag('bench', name, value, fallback, min)
 
