@@ -1,4 +1,5 @@
 export { createTestDatabase } from './test-database.ts'
+export { readJsonResponse } from './read-json-response.ts'
 export { startTestApp, type TestApp } from './test-app.ts'
 export { testRedis, removeRedisKeys, uniquePrefix } from './test-redis.ts'
 export { startPrivateRedis, freePort, type PrivateRedis } from './private-redis.ts'

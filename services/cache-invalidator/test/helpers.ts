@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
-import { createTestDatabase, removeRedisKeys, spawnProgram, uniquePrefix, type ProgramProcess } from '@latchkey/testing'
+import { createTestDatabase, readJsonResponse, removeRedisKeys, spawnProgram, uniquePrefix, type ProgramProcess } from '@latchkey/testing'
 import type { ChangeEvent } from '@latchkey/events'
 import { Redis } from 'ioredis'
 import pg from 'pg'
@@ -49,14 +49,7 @@ export function api(url: string): Api {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     })
-    const text = await response.text()
-    let parsed: unknown
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text)
-    } catch {
-      parsed = undefined
-    }
-    return { status: response.status, body: parsed as T, text }
+    return readJsonResponse<T>(response)
   }
   return {
     url,

@@ -4,7 +4,7 @@
 // use slugs and user ids of their own, so nothing leaks between tests.
 import { randomBytes } from 'node:crypto'
 import * as grpc from '@grpc/grpc-js'
-import { startTestApp, type TestApp } from '@latchkey/testing'
+import { readJsonResponse, startTestApp, type TestApp } from '@latchkey/testing'
 import pg from 'pg'
 import type tap from 'tap'
 import { loadPermissionService, permissionTarget } from '../src/index.ts'
@@ -77,14 +77,7 @@ export function api(baseUrl: string): Api {
       headers['content-type'] ??= 'application/json'
     }
     const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload })
-    const text = await response.text()
-    let parsed: unknown
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text)
-    } catch {
-      parsed = undefined
-    }
-    return { status: response.status, headers: response.headers, body: parsed as T, text }
+    return readJsonResponse<T>(response)
   }
   return {
     request,

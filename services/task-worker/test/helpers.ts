@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { subjects } from '@latchkey/events'
-import { createTestDatabase, spawnProgram, startTestApp, type ProgramProcess, type TestApp } from '@latchkey/testing'
+import { createTestDatabase, readJsonResponse, spawnProgram, startTestApp, type ProgramProcess, type TestApp } from '@latchkey/testing'
 import pg from 'pg'
 import type tap from 'tap'
 import { taskWorkerTarget } from '../src/index.ts'
@@ -82,14 +82,7 @@ export function api(baseUrl: string): Api {
       headers['content-type'] = 'application/json'
     }
     const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload })
-    const text = await response.text()
-    let parsed: unknown
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text)
-    } catch {
-      parsed = undefined
-    }
-    return { status: response.status, body: parsed as T, text }
+    return readJsonResponse<T>(response)
   }
   return { get: (path) => request('GET', path), post: (path, body, raw) => request('POST', path, body, raw) }
 }

@@ -1,0 +1,11 @@
+/** A response as tests look at it: status, headers, the parsed JSON body (undefined if none) and the raw text. */
+export async function readJsonResponse<T = any>(response: Response): Promise<{ status: number; headers: Headers; body: T; text: string }> {
+  const text = await response.text()
+  let body: unknown
+  try {
+    body = text === '' ? undefined : JSON.parse(text)
+  } catch {
+    body = undefined
+  }
+  return { status: response.status, headers: response.headers, body: body as T, text }
+}
