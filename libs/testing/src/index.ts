@@ -6,3 +6,4 @@ export { startPrivateRedis, freePort, type PrivateRedis } from './private-redis.
 export { startPrivateNats, type PrivateNats } from './private-nats.ts'
 export { startPrivatePostgres, type PrivatePostgres } from './private-postgres.ts'
 export { spawnProgram, type ProgramProcess } from './spawn-program.ts'
+export { uniqueNamespace, deleteNamespace } from './test-namespace.ts'

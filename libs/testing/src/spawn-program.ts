@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { uniqueNamespace } from './test-namespace.ts'
 import { removeRedisKeys, uniquePrefix } from './test-redis.ts'
 
 const entry = fileURLToPath(new URL('../../../cmd/latchkey/src/main.ts', import.meta.url))
@@ -25,10 +26,11 @@ export async function spawnProgram(
   env: Record<string, string>,
   options: { waitForStart?: boolean; timeoutMs?: number } = {},
 ): Promise<ProgramProcess> {
-  // A Redis prefix of its own unless the test shares one between processes on purpose.
+  // A Redis prefix and a NATS namespace of its own unless the test shares them between processes on purpose.
   const redisPrefix = env.REDIS_KEY_PREFIX ?? uniquePrefix()
+  const natsNamespace = env.NATS_NAMESPACE ?? uniqueNamespace(t, env.NATS_URL)
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, PORT: '0', GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', REDIS_KEY_PREFIX: redisPrefix, ...env },
+    env: { ...process.env, PORT: '0', GRPC_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', REDIS_KEY_PREFIX: redisPrefix, NATS_NAMESPACE: natsNamespace, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const output: string[] = []

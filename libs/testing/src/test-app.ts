@@ -1,6 +1,7 @@
 import { createLogger } from '@latchkey/logger'
 import { buildApp, loadProgramConfig, type AppConfig, type TargetRegistry } from '@latchkey/runtime'
 import { createTestDatabase } from './test-database.ts'
+import { uniqueNamespace } from './test-namespace.ts'
 import { removeRedisKeys, uniquePrefix } from './test-redis.ts'
 
 interface Teardown {
@@ -16,8 +17,8 @@ export interface TestApp {
 }
 
 /**
- * The program, in this process, with the given services, on free ports and a database and Redis
- * prefix of its own, closed (and its data removed) when the test ends.
+ * The program, in this process, with the given services, on free ports and a database, a Redis
+ * prefix and a NATS namespace of its own, closed (and its data removed) when the test ends.
  */
 export async function startTestApp(
   t: Teardown,
@@ -30,6 +31,7 @@ export async function startTestApp(
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     REDIS_KEY_PREFIX: uniquePrefix(),
+    NATS_NAMESPACE: options.env?.NATS_NAMESPACE ?? uniqueNamespace(t, options.env?.NATS_URL),
     DATABASE_URL: options.databaseUrl ?? database!.url,
     MIGRATE_ON_START: 'false',
     ...options.env,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
-import { createTestDatabase, readJsonResponse, removeRedisKeys, spawnProgram, uniquePrefix, type ProgramProcess } from '@latchkey/testing'
+import { createTestDatabase, readJsonResponse, removeRedisKeys, spawnProgram, uniqueNamespace, uniquePrefix, type ProgramProcess } from '@latchkey/testing'
 import type { ChangeEvent } from '@latchkey/events'
 import { Redis } from 'ioredis'
 import pg from 'pg'
@@ -111,8 +111,8 @@ export interface DeploymentOptions {
  */
 export async function createDeployment(t: TapTest, options: DeploymentOptions = {}): Promise<Deployment> {
   const database = await createTestDatabase()
-  const namespace = `lkt_${randomBytes(5).toString('hex')}`
   const natsUrl = options.natsUrl ?? SHARED_NATS_URL
+  const namespace = uniqueNamespace(t, natsUrl)
   const redisUrl = options.redisUrl ?? SHARED_REDIS_URL
   const redisPrefix = uniquePrefix()
   const stream = `${namespace.toUpperCase()}_CHANGES`
@@ -121,7 +121,6 @@ export async function createDeployment(t: TapTest, options: DeploymentOptions = 
   t.teardown(async () => {
     await database.drop().catch(() => {})
     await removeRedisKeys(redisUrl, redisPrefix)
-    await deleteStream(natsUrl, stream)
   })
   t.teardown(() => {
     if (t.passing()) return
@@ -192,18 +191,6 @@ export async function startCluster(t: TapTest, options: DeploymentOptions = {}):
   ])
   t.comment(`the three processes started in ${(performance.now() - started).toFixed(0)} ms`)
   return { deployment, a: a!, b: b!, invalidator: invalidator! }
-}
-
-async function deleteStream(url: string, stream: string): Promise<void> {
-  let connection: NatsConnection | undefined
-  try {
-    connection = await connect({ servers: url, timeout: 1_000, reconnect: false })
-    await (await jetstreamManager(connection)).streams.delete(stream)
-  } catch {
-    // Never created, or a private server already gone.
-  } finally {
-    await connection?.close().catch(() => {})
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,7 @@
 // Shared helpers of the task worker's tests. Every test gets a database and a NATS namespace of its
 // own (so its streams, consumers and cancellation bucket are its own on the shared NATS server);
 // the namespace's streams are deleted when the test ends.
-import { randomBytes } from 'node:crypto'
-import { jetstreamManager } from '@nats-io/jetstream'
-import { connect } from '@nats-io/transport-node'
-import { subjects } from '@latchkey/events'
-import { createTestDatabase, readJsonResponse, spawnProgram, startTestApp, type ProgramProcess, type TestApp } from '@latchkey/testing'
+import { createTestDatabase, readJsonResponse, spawnProgram, startTestApp, uniqueNamespace, type ProgramProcess, type TestApp } from '@latchkey/testing'
 import pg from 'pg'
 import type tap from 'tap'
 import { taskWorkerTarget } from '../src/index.ts'
@@ -14,24 +10,6 @@ type Teardown = { teardown(fn: () => unknown): void }
 export type TapTest = Parameters<Parameters<typeof tap.test>[0]>[0]
 
 export const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
-
-/** A NATS namespace nobody else uses; its streams are deleted at teardown. */
-export function uniqueNamespace(t: Teardown): string {
-  const namespace = `lktest_${randomBytes(5).toString('hex')}`
-  t.teardown(() => deleteNamespace(namespace))
-  return namespace
-}
-
-export async function deleteNamespace(namespace: string): Promise<void> {
-  const connection = await connect({ servers: natsUrl, timeout: 3_000 })
-  try {
-    const manager = await jetstreamManager(connection)
-    const names = subjects(namespace)
-    for (const stream of [names.taskStream, `KV_${names.taskCancellations}`]) await manager.streams.delete(stream).catch(() => {})
-  } finally {
-    await connection.close()
-  }
-}
 
 /** Test defaults: short ack wait (crash tests), fast status flushes, quick dispatch. */
 export const testEnv = { TASK_ACK_WAIT: '3s', TASK_DISPATCH_INTERVAL: '50ms', SHUTDOWN_GRACE: '10s' }

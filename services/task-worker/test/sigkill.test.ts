@@ -1,7 +1,8 @@
 // Real processes (the program with TARGET=task-worker): a worker killed with SIGKILL mid-task
 // loses nothing: another replica completes the task, and the crashed attempt counts.
 import t from 'tap'
-import { api, enqueue, getTask, spawnWorker, testDatabase, uniqueNamespace, waitFor, waitForStatus } from './helpers.ts'
+import { uniqueNamespace } from '@latchkey/testing'
+import { api, enqueue, getTask, spawnWorker, testDatabase, waitFor, waitForStatus } from './helpers.ts'
 
 const running = async (url: string): Promise<number> => {
   const text = await (await fetch(`${url}/metrics`)).text()

@@ -1,7 +1,8 @@
 // Real processes (the program with TARGET=task-worker): SIGTERM drains: the worker stops pulling,
 // finishes what it runs within the grace period or hands it back, and exits 0.
 import t from 'tap'
-import { api, enqueue, query, spawnWorker, testDatabase, uniqueNamespace, waitForStatus } from './helpers.ts'
+import { uniqueNamespace } from '@latchkey/testing'
+import { api, enqueue, query, spawnWorker, testDatabase, waitForStatus } from './helpers.ts'
 
 t.test('SIGTERM: a draining worker finishes what it runs, then exits 0', async (t) => {
   const env = { DATABASE_URL: await testDatabase(t), NATS_NAMESPACE: uniqueNamespace(t) }
