@@ -4,7 +4,7 @@
 // event per organization, so that cached figures of the organization are invalidated).
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { businessCacheKeys, businessCacheTypes, writeBusinessChange, type DealStage, type VerificationStatus } from '@latchkey/business'
+import { businessCacheKeys, businessCacheTypes, writeBusinessChange, type DealRow, type DealStage, type VerificationStatus } from '@latchkey/business'
 import type { Database } from '@latchkey/db'
 import { createRng, type Rng, type SeedPlan } from './plan.ts'
 
@@ -15,19 +15,8 @@ export interface BusinessSizes {
   filesPerOrg: number
 }
 
-export interface PlannedDeal {
-  id: string
-  org: string
-  owner: string
-  title: string
-  amount: string
-  stage: DealStage
-  verificationStatus: VerificationStatus
-  verificationRequestedAt: string | null
-  stageChangedAt: string
-  closedAt: string | null
-  createdAt: string
-}
+/** A deal as the host application sees it, its organization named by slug and its owner by id. */
+export type PlannedDeal = Omit<DealRow, 'orgId' | 'ownerId'> & { org: string; owner: string }
 
 export interface PlannedRate {
   id: string
