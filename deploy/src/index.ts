@@ -1,0 +1,1 @@
+export { helmBinary } from './helm-binary.ts'
