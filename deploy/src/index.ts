@@ -1,1 +1,5 @@
 export { helmBinary } from './helm-binary.ts'
+export { chartDir, findObject, helm, renderChart, type KubeObject, type RenderOptions } from './render-chart.ts'
+export { validateObjects } from './validate-objects.ts'
+export { containerEnvironment, containerPort, podContainers, type Container } from './container-environment.ts'
+export { imageWorkdir, startContainer, waitUntilReady, type LocalContainer } from './local-container.ts'

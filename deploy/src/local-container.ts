@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { containerEnvironment, containerPort, type Container } from './container-environment.ts'
+import type { KubeObject } from './render-chart.ts'
+
+/** The image's working directory (deploy/Dockerfile's WORKDIR), which is the repository here. */
+export const imageWorkdir = '/app'
+const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url))
+
+export interface LocalContainer {
+  /** Every line it wrote, in order. */
+  output: string[]
+  /** Resolves with the exit code (or the signal's name) when it ends. */
+  exited: Promise<number | string>
+  stop(signal?: NodeJS.Signals): Promise<number | string>
+}
+
+/**
+ * Runs a rendered container as a local process: its command and arguments, its working directory
+ * (the image's /app is this repository), and exactly the environment the kubelet would give it
+ * (nothing of this process's own but PATH). It is killed when the test ends.
+ */
+export function startContainer(t: { teardown(fn: () => unknown): void }, container: Container, objects: KubeObject[]): LocalContainer {
+  const [program, ...rest] = [...(container.command ?? []), ...(container.args ?? [])]
+  if (program !== 'node') throw new Error(`container ${container.name} runs ${program}; only node runs here`)
+  if ((container.workingDir ?? imageWorkdir) !== imageWorkdir) throw new Error(`container ${container.name} works in ${container.workingDir}, not the image's ${imageWorkdir}`)
+  const child = spawn(process.execPath, rest, {
+    cwd: repositoryRoot,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...containerEnvironment(container, objects) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output: string[] = []
+  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => output.push(line))
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+  const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+    return exited
+  }
+  t.teardown(() => stop())
+  return { output, exited, stop }
+}
+
+/**
+ * Polls the container's readiness probe the way the kubelet does (HTTP GET on the port it names)
+ * until it answers 200; rejects with the container's output when it exits or the time is up.
+ */
+export async function waitUntilReady(container: Container, local: LocalContainer, timeoutMs = 30_000): Promise<{ url: string; body: unknown }> {
+  const probe = container.readinessProbe?.httpGet
+  if (!probe) throw new Error(`container ${container.name} has no HTTP readiness probe`)
+  const url = `http://127.0.0.1:${containerPort(container, probe.port)}${probe.path}`
+  let exited: number | string | undefined
+  void local.exited.then((code) => (exited = code))
+  const deadline = Date.now() + timeoutMs
+  while (exited === undefined && Date.now() < deadline) {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1_000) }).catch(() => undefined)
+    if (response?.status === 200) return { url, body: await response.json() }
+    await response?.body?.cancel()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  throw new Error(`${container.name}: ${url} not 200 (${exited === undefined ? 'timed out' : `exited ${exited}`}):\n${local.output.join('\n')}`)
+}
