@@ -19,10 +19,17 @@ export interface LocalContainer {
 /**
  * Runs a rendered container as a local process: its command and arguments, its working directory
  * (the image's /app is this repository), and exactly the environment the kubelet would give it
- * (nothing of this process's own but PATH). It is killed when the test ends.
+ * (nothing of this process's own but PATH). `mounts` maps a volume's mount path to a local
+ * directory holding its files, for arguments that name them. It is killed when the test ends.
  */
-export function startContainer(t: { teardown(fn: () => unknown): void }, container: Container, objects: KubeObject[]): LocalContainer {
-  const [program, ...rest] = [...(container.command ?? []), ...(container.args ?? [])]
+export function startContainer(
+  t: { teardown(fn: () => unknown): void },
+  container: Container,
+  objects: KubeObject[],
+  mounts: Record<string, string> = {},
+): LocalContainer {
+  const local = (arg: string) => Object.entries(mounts).reduce((path, [mountPath, dir]) => (path.startsWith(`${mountPath}/`) ? `${dir}${path.slice(mountPath.length)}` : path), arg)
+  const [program, ...rest] = [...(container.command ?? []), ...(container.args ?? [])].map(local)
   if (program !== 'node') throw new Error(`container ${container.name} runs ${program}; only node runs here`)
   if ((container.workingDir ?? imageWorkdir) !== imageWorkdir) throw new Error(`container ${container.name} works in ${container.workingDir}, not the image's ${imageWorkdir}`)
   const child = spawn(process.execPath, rest, {

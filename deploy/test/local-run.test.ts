@@ -1,0 +1,99 @@
+// The chart's wiring boots: every container the chart renders (the migration Job, each
+// Deployment, the `helm test` pod) runs here as a local process with exactly the command,
+// arguments and environment its rendered object gives it (ConfigMap, Secret and per-service
+// variables resolved as the kubelet would), against this machine's PostgreSQL, Redis and NATS.
+// What differs from a cluster: the image's /app is this repository, Service names are loopback
+// addresses, and each Deployment is rendered with HTTP and gRPC ports of its own (pods have a
+// network each; here they share one).
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort, removeRedisKeys, uniqueNamespace, uniquePrefix } from '@latchkey/testing'
+import pg from 'pg'
+import t from 'tap'
+import { chartDir, findObject, podContainers, renderChart, startContainer, waitUntilReady, type KubeObject, type RenderOptions } from '../src/index.ts'
+
+const serverUrl = process.env.TEST_DATABASE_SERVER ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
+
+async function onServer(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+/** A database name nobody uses; the migration Job creates it. Dropped when the test ends. */
+function emptyDatabase(t: { teardown(fn: () => unknown): void }): string {
+  const name = `latchkey_helm_${randomBytes(5).toString('hex')}`
+  t.teardown(() => onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+t.test('the migration Job, every Deployment and the helm test pod run with their rendered configuration', async (t) => {
+  const redisPrefix = uniquePrefix()
+  t.teardown(() => removeRedisKeys(redisUrl, redisPrefix))
+  const render = (set: Record<string, string> = {}): Promise<KubeObject[]> => {
+    const options: RenderOptions = {
+      valuesFiles: [join(chartDir, 'ci/local-run-values.yaml')],
+      setString: {
+        'secret.env.DATABASE_URL': databaseUrl,
+        'secret.env.REDIS_URL': redisUrl,
+        'secret.env.NATS_URL': natsUrl,
+        'config.NATS_NAMESPACE': namespace,
+        'config.REDIS_KEY_PREFIX': redisPrefix,
+      },
+      set,
+    }
+    return renderChart(options)
+  }
+  const databaseUrl = emptyDatabase(t)
+  const namespace = uniqueNamespace(t)
+  const objects = await render()
+
+  // The pre-install hook: migrations applied to an empty database.
+  const job = findObject(objects, 'Job', 'latchkey-migrations')
+  const migration = startContainer(t, podContainers(job)[0]!, objects)
+  t.equal(await migration.exited, 0, 'the migration Job succeeds')
+  t.match(migration.output.join('\n'), /applied \d{14}_/, 'and applied the migrations')
+
+  // Every Deployment at once, each ready on the port its readiness probe names.
+  const deployments = objects.filter((object) => object.kind === 'Deployment').map((d) => d.metadata.name)
+  t.same(deployments.sort(), ['latchkey-cache-invalidator', 'latchkey-permission', 'latchkey-task-worker'], 'scheduler and monitor wait for their targets (ci/local-run-values.yaml)')
+  const running = await Promise.all(
+    deployments.map(async (name) => {
+      const own = await render({ 'ports.http': String(await freePort()), 'ports.grpc': String(await freePort()) })
+      const container = podContainers(findObject(own, 'Deployment', name))[0]!
+      const local = startContainer(t, container, own)
+      const ready = await waitUntilReady(container, local)
+      return { name, local, ready }
+    }),
+  )
+  // Ready, not merely degraded: the Secret's URLs reached PostgreSQL, Redis and NATS.
+  for (const { name, ready } of running) t.match(ready.body, { status: 'ready' }, `${name}: ${ready.url} answers 200, every dependency up`)
+
+  // `helm test`: its script, from its ConfigMap, with the Services' names pointing at the processes.
+  const testPod = findObject(objects, 'Pod', 'latchkey-smoke-test')
+  const [testContainer] = podContainers(testPod)
+  const scriptDir = mkdtempSync(join(tmpdir(), 'latchkey-smoke-'))
+  t.teardown(() => rmSync(scriptDir, { recursive: true, force: true }))
+  const { data } = findObject(objects, 'ConfigMap', 'latchkey-smoke-test') as KubeObject & { data: Record<string, string> }
+  for (const [file, content] of Object.entries(data)) writeFileSync(join(scriptDir, file), content)
+  const services = JSON.parse(testContainer!.env!.find((v) => v.name === 'LATCHKEY_SERVICES')!.value!) as Record<string, string>
+  t.same(Object.keys(services).sort(), ['cache-invalidator', 'permission', 'task-worker'])
+  const local = Object.fromEntries(running.map(({ name, ready }) => [name.replace(/^latchkey-/, ''), new URL(ready.url).origin]))
+  const pointed = { ...testContainer!, env: [{ name: 'LATCHKEY_SERVICES', value: JSON.stringify(local) }] }
+  const smoke = startContainer(t, pointed, objects, { '/smoke-test': scriptDir })
+  t.equal(await smoke.exited, 0, `helm test passes:\n${smoke.output.join('\n')}`)
+  t.match(smoke.output.join('\n'), /permission POST \/v1\/check: 200 \{"allowed":false/)
+
+  // SIGTERM, as on a rollout: each stops within its grace period, exit code 0.
+  for (const { name, local } of running) t.equal(await local.stop('SIGTERM'), 0, `${name} stops cleanly`)
+})
