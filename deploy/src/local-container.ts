@@ -16,24 +16,28 @@ export interface LocalContainer {
   stop(signal?: NodeJS.Signals): Promise<number | string>
 }
 
+export interface StartOptions {
+  /** The directory standing for the image's /app: this repository unless given. */
+  imageRoot?: string
+  /** The node binary that runs `node` (this process's unless given). */
+  node?: string
+  /** A volume's mount path → a local directory holding its files, for arguments that name them. */
+  mounts?: Record<string, string>
+}
+
 /**
- * Runs a rendered container as a local process: its command and arguments, its working directory
- * (the image's /app is this repository), and exactly the environment the kubelet would give it
- * (nothing of this process's own but PATH). `mounts` maps a volume's mount path to a local
- * directory holding its files, for arguments that name them. It is killed when the test ends.
+ * Runs a container as a local process: its command and arguments, its working directory (the
+ * image's /app), and exactly the environment the kubelet would give it from the rendered
+ * objects (nothing of this process's own but PATH). It is killed when the test ends.
  */
-export function startContainer(
-  t: { teardown(fn: () => unknown): void },
-  container: Container,
-  objects: KubeObject[],
-  mounts: Record<string, string> = {},
-): LocalContainer {
-  const local = (arg: string) => Object.entries(mounts).reduce((path, [mountPath, dir]) => (path.startsWith(`${mountPath}/`) ? `${dir}${path.slice(mountPath.length)}` : path), arg)
+export function startContainer(t: { teardown(fn: () => unknown): void }, container: Container, objects: KubeObject[], options: StartOptions = {}): LocalContainer {
+  const local = (arg: string) =>
+    Object.entries(options.mounts ?? {}).reduce((path, [mountPath, dir]) => (path.startsWith(`${mountPath}/`) ? `${dir}${path.slice(mountPath.length)}` : path), arg)
   const [program, ...rest] = [...(container.command ?? []), ...(container.args ?? [])].map(local)
   if (program !== 'node') throw new Error(`container ${container.name} runs ${program}; only node runs here`)
   if ((container.workingDir ?? imageWorkdir) !== imageWorkdir) throw new Error(`container ${container.name} works in ${container.workingDir}, not the image's ${imageWorkdir}`)
-  const child = spawn(process.execPath, rest, {
-    cwd: repositoryRoot,
+  const child = spawn(options.node ?? process.execPath, rest, {
+    cwd: options.imageRoot ?? repositoryRoot,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...containerEnvironment(container, objects) },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

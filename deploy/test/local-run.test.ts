@@ -5,57 +5,16 @@
 // What differs from a cluster: the image's /app is this repository, Service names are loopback
 // addresses, and each Deployment is rendered with HTTP and gRPC ports of its own (pods have a
 // network each; here they share one).
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, removeRedisKeys, uniqueNamespace, uniquePrefix } from '@latchkey/testing'
-import pg from 'pg'
+import { freePort } from '@latchkey/testing'
 import t from 'tap'
-import { chartDir, findObject, podContainers, renderChart, startContainer, waitUntilReady, type KubeObject, type RenderOptions } from '../src/index.ts'
-
-const serverUrl = process.env.TEST_DATABASE_SERVER ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
-
-async function onServer(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
-
-/** A database name nobody uses; the migration Job creates it. Dropped when the test ends. */
-function emptyDatabase(t: { teardown(fn: () => unknown): void }): string {
-  const name = `latchkey_helm_${randomBytes(5).toString('hex')}`
-  t.teardown(() => onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  return url.toString()
-}
+import { findObject, podContainers, startContainer, waitUntilReady, type KubeObject } from '../src/index.ts'
+import { localInstallation } from './local-installation.ts'
 
 t.test('the migration Job, every Deployment and the helm test pod run with their rendered configuration', async (t) => {
-  const redisPrefix = uniquePrefix()
-  t.teardown(() => removeRedisKeys(redisUrl, redisPrefix))
-  const render = (set: Record<string, string> = {}): Promise<KubeObject[]> => {
-    const options: RenderOptions = {
-      valuesFiles: [join(chartDir, 'ci/local-run-values.yaml')],
-      setString: {
-        'secret.env.DATABASE_URL': databaseUrl,
-        'secret.env.REDIS_URL': redisUrl,
-        'secret.env.NATS_URL': natsUrl,
-        'config.NATS_NAMESPACE': namespace,
-        'config.REDIS_KEY_PREFIX': redisPrefix,
-      },
-      set,
-    }
-    return renderChart(options)
-  }
-  const databaseUrl = emptyDatabase(t)
-  const namespace = uniqueNamespace(t)
+  const render = localInstallation(t)
   const objects = await render()
 
   // The pre-install hook: migrations applied to an empty database.
@@ -90,7 +49,7 @@ t.test('the migration Job, every Deployment and the helm test pod run with their
   t.same(Object.keys(services).sort(), ['cache-invalidator', 'permission', 'task-worker'])
   const local = Object.fromEntries(running.map(({ name, ready }) => [name.replace(/^latchkey-/, ''), new URL(ready.url).origin]))
   const pointed = { ...testContainer!, env: [{ name: 'LATCHKEY_SERVICES', value: JSON.stringify(local) }] }
-  const smoke = startContainer(t, pointed, objects, { '/smoke-test': scriptDir })
+  const smoke = startContainer(t, pointed, objects, { mounts: { '/smoke-test': scriptDir } })
   t.equal(await smoke.exited, 0, `helm test passes:\n${smoke.output.join('\n')}`)
   t.match(smoke.output.join('\n'), /permission POST \/v1\/check: 200 \{"allowed":false/)
 
