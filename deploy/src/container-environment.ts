@@ -28,6 +28,7 @@ export interface Container {
   envFrom?: EnvFromSource[]
   ports?: { name?: string; containerPort: number }[]
   readinessProbe?: { httpGet?: { path: string; port: number | string } }
+  startupProbe?: { periodSeconds?: number; failureThreshold?: number }
 }
 
 interface PodSpec {

@@ -54,12 +54,15 @@ export function startContainer(t: { teardown(fn: () => unknown): void }, contain
 
 /**
  * Polls the container's readiness probe the way the kubelet does (HTTP GET on the port it names)
- * until it answers 200; rejects with the container's output when it exits or the time is up.
+ * until it answers 200, for as long as its startup probe allows (period × failure threshold, the
+ * kubelet's defaults when it has none); rejects with the container's output when it exits first
+ * or the time is up. `label` names it in that error.
  */
-export async function waitUntilReady(container: Container, local: LocalContainer, timeoutMs = 30_000): Promise<{ url: string; body: unknown }> {
+export async function waitUntilReady(container: Container, local: LocalContainer, label = container.name): Promise<{ url: string; body: unknown }> {
   const probe = container.readinessProbe?.httpGet
-  if (!probe) throw new Error(`container ${container.name} has no HTTP readiness probe`)
+  if (!probe) throw new Error(`${label} has no HTTP readiness probe`)
   const url = `http://127.0.0.1:${containerPort(container, probe.port)}${probe.path}`
+  const timeoutMs = (container.startupProbe?.periodSeconds ?? 10) * (container.startupProbe?.failureThreshold ?? 3) * 1_000
   let exited: number | string | undefined
   void local.exited.then((code) => (exited = code))
   const deadline = Date.now() + timeoutMs
@@ -69,5 +72,5 @@ export async function waitUntilReady(container: Container, local: LocalContainer
     await response?.body?.cancel()
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
-  throw new Error(`${container.name}: ${url} not 200 (${exited === undefined ? 'timed out' : `exited ${exited}`}):\n${local.output.join('\n')}`)
+  throw new Error(`${label}: ${url} not 200 (${exited === undefined ? `not within ${timeoutMs} ms` : `exited ${exited}`}):\n${local.output.join('\n')}`)
 }

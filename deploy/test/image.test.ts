@@ -49,6 +49,6 @@ t.test('the image holds the production dependencies only, and the chart\'s conta
   t.equal(await migration.exited, 0, `the migration Job succeeds on ${execFileSync(node, ['--version']).toString().trim()}`)
   const container = podContainers(findObject(objects, 'Deployment', 'latchkey-permission'))[0]!
   const permission = startContainer(t, container, objects, { imageRoot, node })
-  t.match((await waitUntilReady(container, permission)).body, { status: 'ready' }, 'the permission service is ready')
+  t.match((await waitUntilReady(container, permission, 'latchkey-permission')).body, { status: 'ready' }, 'the permission service is ready')
   t.equal(await permission.stop('SIGTERM'), 0, 'and stops cleanly')
 })

@@ -31,7 +31,7 @@ t.test('the migration Job, every Deployment and the helm test pod run with their
       const own = await render({ 'ports.http': String(await freePort()), 'ports.grpc': String(await freePort()) })
       const container = podContainers(findObject(own, 'Deployment', name))[0]!
       const local = startContainer(t, container, own)
-      const ready = await waitUntilReady(container, local)
+      const ready = await waitUntilReady(container, local, name)
       return { name, local, ready }
     }),
   )
@@ -46,11 +46,11 @@ t.test('the migration Job, every Deployment and the helm test pod run with their
   const { data } = findObject(objects, 'ConfigMap', 'latchkey-smoke-test') as KubeObject & { data: Record<string, string> }
   for (const [file, content] of Object.entries(data)) writeFileSync(join(scriptDir, file), content)
   const services = JSON.parse(testContainer!.env!.find((v) => v.name === 'LATCHKEY_SERVICES')!.value!) as Record<string, string>
-  t.same(Object.keys(services).sort(), ['cache-invalidator', 'permission', 'task-worker'])
+  t.same(Object.keys(services).sort(), ['cache-invalidator', 'permission', 'task-worker'], 'it checks every enabled service')
   const local = Object.fromEntries(running.map(({ name, ready }) => [name.replace(/^latchkey-/, ''), new URL(ready.url).origin]))
   const pointed = { ...testContainer!, env: [{ name: 'LATCHKEY_SERVICES', value: JSON.stringify(local) }] }
   const smoke = startContainer(t, pointed, objects, { mounts: { '/smoke-test': scriptDir } })
-  t.equal(await smoke.exited, 0, `helm test passes:\n${smoke.output.join('\n')}`)
+  t.equal(await smoke.exited, 0, 'helm test passes', { output: smoke.output })
   t.match(smoke.output.join('\n'), /permission POST \/v1\/check: 200 \{"allowed":false/)
 
   // SIGTERM, as on a rollout: each stops within its grace period, exit code 0.
