@@ -130,6 +130,8 @@ t.test('values.schema.json rejects wrong types and unknown keys before anything 
     { 'defaults.replicas': '-1' },
     { 'config.log-level': 'debug' },
     { replica: '3' },
+    { 'targets.task-worker.replica': '3' },
+    { 'defaults.replica': '3' },
     { 'targets.frontend.enabled': 'true' },
     { 'image.pullPolicy': 'Sometimes' },
   ]
