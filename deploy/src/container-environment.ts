@@ -1,3 +1,4 @@
+import type { SecuritySettings } from './pod-sandbox.ts'
 import { findObject, type KubeObject } from './render-chart.ts'
 
 interface KeyRef {
@@ -29,16 +30,25 @@ export interface Container {
   ports?: { name?: string; containerPort: number }[]
   readinessProbe?: { httpGet?: { path: string; port: number | string } }
   startupProbe?: { periodSeconds?: number; failureThreshold?: number }
+  securityContext?: SecuritySettings
+  volumeMounts?: { name: string; mountPath: string }[]
 }
 
-interface PodSpec {
+export interface PodSpec {
   containers: Container[]
+  securityContext?: SecuritySettings
+  volumes?: { name: string; emptyDir?: object }[]
+}
+
+/** The pod spec of a Deployment's or Job's pod template, or of a Pod. */
+export function podSpec(object: KubeObject): PodSpec {
+  const spec = object.spec as { template?: { spec: PodSpec } } & Partial<PodSpec>
+  return spec.template?.spec ?? (spec as PodSpec)
 }
 
 /** The containers of a Deployment's or Job's pod template, or of a Pod. */
 export function podContainers(object: KubeObject): Container[] {
-  const spec = object.spec as { template?: { spec: PodSpec } } & Partial<PodSpec>
-  return (spec.template?.spec ?? (spec as PodSpec)).containers
+  return podSpec(object).containers
 }
 
 /** A ConfigMap's or Secret's entries as the kubelet hands them to a container (Secret data decoded). */

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { containerEnvironment, containerPort, type Container } from './container-environment.ts'
+import { containerEnvironment, containerPort, type Container, type PodSpec } from './container-environment.ts'
+import { sandboxed } from './pod-sandbox.ts'
 import type { KubeObject } from './render-chart.ts'
 
 /** The image's working directory (deploy/Dockerfile's WORKDIR), which is the repository here. */
@@ -23,6 +24,12 @@ export interface StartOptions {
   node?: string
   /** A volume's mount path → a local directory holding its files, for arguments that name them. */
   mounts?: Record<string, string>
+  /**
+   * The container's pod: run it under the pod's and the container's security context (user,
+   * group, read-only root filesystem, no privilege escalation, no capabilities) with a fresh
+   * tmpfs for each of its emptyDir mounts. See pod-sandbox.ts.
+   */
+  pod?: PodSpec
 }
 
 /**
@@ -36,11 +43,19 @@ export function startContainer(t: { teardown(fn: () => unknown): void }, contain
   const [program, ...rest] = [...(container.command ?? []), ...(container.args ?? [])].map(local)
   if (program !== 'node') throw new Error(`container ${container.name} runs ${program}; only node runs here`)
   if ((container.workingDir ?? imageWorkdir) !== imageWorkdir) throw new Error(`container ${container.name} works in ${container.workingDir}, not the image's ${imageWorkdir}`)
-  const child = spawn(options.node ?? process.execPath, rest, {
-    cwd: options.imageRoot ?? repositoryRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...containerEnvironment(container, objects) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...containerEnvironment(container, objects) }
+  let commandLine = [options.node ?? process.execPath, ...rest]
+  if (options.pod) {
+    const emptyDirs = new Set(options.pod.volumes?.filter((volume) => volume.emptyDir).map((volume) => volume.name))
+    const emptyDirPaths = (container.volumeMounts ?? []).filter((mount) => emptyDirs.has(mount.name)).map((mount) => mount.mountPath)
+    const sandbox = sandboxed(commandLine, options.pod.securityContext ?? {}, container.securityContext ?? {}, emptyDirPaths)
+    commandLine = sandbox.command
+    Object.assign(env, sandbox.env)
+  }
+  // Through `env -i`: a test runner that adds variables to every child it spawns (tap adds
+  // NODE_OPTIONS) cannot reach the program; it gets this environment and nothing else.
+  const variables = Object.entries(env).map(([name, value]) => `${name}=${value}`)
+  const child = spawn('env', ['-i', ...variables, ...commandLine], { cwd: options.imageRoot ?? repositoryRoot, stdio: ['ignore', 'pipe', 'pipe'] })
   const output: string[] = []
   for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on('line', (line) => output.push(line))
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))

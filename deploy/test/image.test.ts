@@ -4,14 +4,13 @@
 // the chart's migration Job and permission Deployment run from that tree. Set
 // LATCHKEY_IMAGE_NODE to a Node 24 binary to run them on the image's Node version.
 import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import dockerignore from '@balena/dockerignore'
 import { freePort } from '@latchkey/testing'
 import t from 'tap'
-import { findObject, podContainers, startContainer, waitUntilReady } from '../src/index.ts'
+import { findObject, podContainers, podSpec, scratchDirectory, startContainer, waitUntilReady } from '../src/index.ts'
 import { localInstallation } from './local-installation.ts'
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -27,11 +26,15 @@ function runCommandsOf(stage: string): string[] {
 }
 
 t.test('the image holds the production dependencies only, and the chart\'s containers run from it', async (t) => {
-  const imageRoot = mkdtempSync(join(tmpdir(), 'latchkey-image-'))
-  t.teardown(() => rmSync(imageRoot, { recursive: true, force: true }))
+  const imageRoot = scratchDirectory(t, 'image')
   // A CommonJS module: its default export is the whole module, whose `default` is the factory.
   const context = dockerignore.default().add(readFileSync(join(repositoryRoot, '.dockerignore'), 'utf8').split('\n'))
-  cpSync(repositoryRoot, imageRoot, { recursive: true, filter: (path) => relative(repositoryRoot, path) === '' || !context.ignores(relative(repositoryRoot, path)) })
+  // Entry by entry: the scratch directory lies inside the repository (in node_modules, ignored).
+  const inContext = (path: string) => !context.ignores(relative(repositoryRoot, path))
+  for (const entry of readdirSync(repositoryRoot)) {
+    const source = join(repositoryRoot, entry)
+    if (inContext(source)) cpSync(source, join(imageRoot, entry), { recursive: true, filter: inContext })
+  }
   t.notOk(existsSync(join(imageRoot, 'node_modules')), 'the build context carries nothing installed')
 
   const commands = runCommandsOf('production-dependencies')
@@ -45,10 +48,12 @@ t.test('the image holds the production dependencies only, and the chart\'s conta
 
   const render = localInstallation(t)
   const objects = await render({ 'ports.http': String(await freePort()), 'ports.grpc': String(await freePort()) })
-  const migration = startContainer(t, podContainers(findObject(objects, 'Job', 'latchkey-migrations'))[0]!, objects, { imageRoot, node })
+  const job = findObject(objects, 'Job', 'latchkey-migrations')
+  const migration = startContainer(t, podContainers(job)[0]!, objects, { imageRoot, node, pod: podSpec(job) })
   t.equal(await migration.exited, 0, `the migration Job succeeds on ${execFileSync(node, ['--version']).toString().trim()}`)
-  const container = podContainers(findObject(objects, 'Deployment', 'latchkey-permission'))[0]!
-  const permission = startContainer(t, container, objects, { imageRoot, node })
+  const deployment = findObject(objects, 'Deployment', 'latchkey-permission')
+  const container = podContainers(deployment)[0]!
+  const permission = startContainer(t, container, objects, { imageRoot, node, pod: podSpec(deployment) })
   t.match((await waitUntilReady(container, permission, 'latchkey-permission')).body, { status: 'ready' }, 'the permission service is ready')
   t.equal(await permission.stop('SIGTERM'), 0, 'and stops cleanly')
 })

@@ -5,12 +5,11 @@
 // What differs from a cluster: the image's /app is this repository, Service names are loopback
 // addresses, and each Deployment is rendered with HTTP and gRPC ports of its own (pods have a
 // network each; here they share one).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort } from '@latchkey/testing'
 import t from 'tap'
-import { findObject, podContainers, startContainer, waitUntilReady, type KubeObject } from '../src/index.ts'
+import { findObject, podContainers, podSpec, scratchDirectory, startContainer, waitUntilReady, type KubeObject } from '../src/index.ts'
 import { localInstallation } from './local-installation.ts'
 
 t.test('the migration Job, every Deployment and the helm test pod run with their rendered configuration', async (t) => {
@@ -19,7 +18,7 @@ t.test('the migration Job, every Deployment and the helm test pod run with their
 
   // The pre-install hook: migrations applied to an empty database.
   const job = findObject(objects, 'Job', 'latchkey-migrations')
-  const migration = startContainer(t, podContainers(job)[0]!, objects)
+  const migration = startContainer(t, podContainers(job)[0]!, objects, { pod: podSpec(job) })
   t.equal(await migration.exited, 0, 'the migration Job succeeds')
   t.match(migration.output.join('\n'), /applied \d{14}_/, 'and applied the migrations')
 
@@ -29,8 +28,9 @@ t.test('the migration Job, every Deployment and the helm test pod run with their
   const running = await Promise.all(
     deployments.map(async (name) => {
       const own = await render({ 'ports.http': String(await freePort()), 'ports.grpc': String(await freePort()) })
-      const container = podContainers(findObject(own, 'Deployment', name))[0]!
-      const local = startContainer(t, container, own)
+      const deployment = findObject(own, 'Deployment', name)
+      const container = podContainers(deployment)[0]!
+      const local = startContainer(t, container, own, { pod: podSpec(deployment) })
       const ready = await waitUntilReady(container, local, name)
       return { name, local, ready }
     }),
@@ -41,18 +41,17 @@ t.test('the migration Job, every Deployment and the helm test pod run with their
   // `helm test`: its script, from its ConfigMap, with the Services' names pointing at the processes.
   const testPod = findObject(objects, 'Pod', 'latchkey-smoke-test')
   const [testContainer] = podContainers(testPod)
-  const scriptDir = mkdtempSync(join(tmpdir(), 'latchkey-smoke-'))
-  t.teardown(() => rmSync(scriptDir, { recursive: true, force: true }))
+  const scriptDir = scratchDirectory(t, 'smoke-test')
   const { data } = findObject(objects, 'ConfigMap', 'latchkey-smoke-test') as KubeObject & { data: Record<string, string> }
   for (const [file, content] of Object.entries(data)) writeFileSync(join(scriptDir, file), content)
   const services = JSON.parse(testContainer!.env!.find((v) => v.name === 'LATCHKEY_SERVICES')!.value!) as Record<string, string>
   t.same(Object.keys(services).sort(), ['cache-invalidator', 'permission', 'task-worker'], 'it checks every enabled service')
   const local = Object.fromEntries(running.map(({ name, ready }) => [name.replace(/^latchkey-/, ''), new URL(ready.url).origin]))
   const pointed = { ...testContainer!, env: [{ name: 'LATCHKEY_SERVICES', value: JSON.stringify(local) }] }
-  const smoke = startContainer(t, pointed, objects, { mounts: { '/smoke-test': scriptDir } })
+  const smoke = startContainer(t, pointed, objects, { mounts: { '/smoke-test': scriptDir }, pod: podSpec(testPod) })
   t.equal(await smoke.exited, 0, 'helm test passes', { output: smoke.output })
   t.match(smoke.output.join('\n'), /permission POST \/v1\/check: 200 \{"allowed":false/)
 
   // SIGTERM, as on a rollout: each stops within its grace period, exit code 0.
-  for (const { name, local } of running) t.equal(await local.stop('SIGTERM'), 0, `${name} stops cleanly`)
+  for (const { name, local } of running) t.equal(await local.stop('SIGTERM'), 0, `${name} stops cleanly`, { output: local.output.slice(-4) })
 })
