@@ -170,3 +170,18 @@ t.test('ServiceMonitor scrapes /metrics on the http port of every Service but th
   })
   t.same(selected.map((s) => s.metadata.name).sort(), targets.map((name) => `latchkey-${name}`))
 })
+
+t.test('NetworkPolicy: it covers every pod of the release, and the helm test pod can reach the services', async (t) => {
+  const objects = await renderChart({ valuesFiles: [join(chartDir, 'ci/all-features-values.yaml')] })
+  const policy = findObject(objects, 'NetworkPolicy', 'lk') as any
+  const matches = (labels: Record<string, string>, selector?: Record<string, string>) => selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v)
+  const podLabels = objects
+    .filter((object) => ['Deployment', 'Job', 'Pod'].includes(object.kind))
+    .map((object) => ({ name: `${object.kind}/${object.metadata.name}`, labels: ((object.spec as any).template?.metadata ?? object.metadata).labels as Record<string, string> }))
+  t.equal(podLabels.length, 7, 'five Deployments, the migration Job and the test pod')
+  for (const { name, labels } of podLabels) t.ok(matches(labels, policy.spec.podSelector.matchLabels), `${name} is covered`)
+  const testPod = findObject(objects, 'Pod', 'lk-smoke-test').metadata.labels!
+  t.ok(policy.spec.egress.some((rule: any) => rule.to?.some((peer: any) => matches(testPod, peer.podSelector?.matchLabels))), 'the test pod may call out to the services')
+  t.ok(policy.spec.ingress.some((rule: any) => rule.from?.some((peer: any) => matches(testPod, peer.podSelector?.matchLabels))), 'and the services accept it')
+  t.ok(policy.spec.ingress.some((rule: any) => rule.from?.some((peer: any) => peer.namespaceSelector?.matchLabels?.['latchkey.dev/client'] === 'true')), 'clients from ingressFrom')
+})
