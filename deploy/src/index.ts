@@ -1,0 +1,7 @@
+export { helmBinary } from './helm-binary.ts'
+export { chartDir, findObject, helm, renderChart, type KubeObject, type RenderOptions } from './render-chart.ts'
+export { validateObjects } from './validate-objects.ts'
+export { containerEnvironment, containerPort, podContainers, podSpec, type Container, type PodSpec } from './container-environment.ts'
+export { sandboxed, type SecuritySettings } from './pod-sandbox.ts'
+export { imageWorkdir, startContainer, waitUntilReady, type LocalContainer, type StartOptions } from './local-container.ts'
+export { scratchDirectory } from './scratch-directory.ts'
