@@ -3,3 +3,4 @@ export { encodeJson, decodeJson, type ChangeEvent, type L1InvalidationMessage, t
 export { ensureChangeStream } from './change-stream.ts'
 export { l1InvalidationListener, type L1Stats } from './l1-invalidation-listener.ts'
 export { followL1FanOut, type L1FanOutOptions } from './l1-fan-out.ts'
+export { appendEvent, orgWriteInvalidations, slugPartition, OUTBOX_CHANNEL, ORGANIZATION_CACHE_TYPE, type OutboxEntry, type Tx } from './outbox.ts'

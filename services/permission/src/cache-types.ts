@@ -1,5 +1,6 @@
 import type { CacheType } from '@latchkey/cache'
 import { jsonCacheType } from '@latchkey/cache'
+import { ORGANIZATION_CACHE_TYPE } from '@latchkey/events'
 import type { RoleDetail } from './store/effective-permissions.ts'
 import type { OrgRow } from './store/organizations.ts'
 
@@ -30,7 +31,7 @@ export interface PermissionCacheTypes {
 
 export function permissionCacheTypes(ttl: CacheTtls): PermissionCacheTypes {
   return {
-    organization: jsonCacheType('organization', ttl.organization),
+    organization: jsonCacheType(ORGANIZATION_CACHE_TYPE, ttl.organization),
     userPermissions: {
       name: 'user_permissions',
       ttlMs: ttl.userPermissions,
@@ -45,6 +46,3 @@ export function permissionCacheTypes(ttl: CacheTtls): PermissionCacheTypes {
 export function toPermissionSet(keys: string[]): PermissionSet {
   return { keys, has: new Set(keys) }
 }
-
-/** Organizations are looked up by slug before their id is known, so their entries live apart. */
-export const slugPartition = (slug: string): string => `slug:${slug}`

@@ -1,7 +1,7 @@
 import type { PermissionContext, RequestMeta } from '../context.ts'
 import { PermissionExistsError } from '../errors.ts'
 import { insertPermission, listPermissions as readPermissions, upsertUser as writeUser, type PermissionRow, type UserRow } from '../store/catalog.ts'
-import { appendEvent } from '../store/outbox.ts'
+import { appendEvent } from '@latchkey/events'
 
 // The permission catalog and the users are global (not per organization): their changes carry
 // no organization revision, and no cached answer depends on them until a role or membership does.

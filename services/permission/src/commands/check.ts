@@ -1,4 +1,4 @@
-import { slugPartition } from '../cache-types.ts'
+import { slugPartition } from '@latchkey/events'
 import type { PermissionContext } from '../context.ts'
 import { RevisionAheadError } from '../errors.ts'
 import { checkDirect } from '../store/effective-permissions.ts'

@@ -1,5 +1,6 @@
 import { RevisionNotReachedError, type Revisioned } from '@latchkey/cache'
-import { slugPartition, toPermissionSet, type PermissionSet } from '../cache-types.ts'
+import { slugPartition } from '@latchkey/events'
+import { toPermissionSet, type PermissionSet } from '../cache-types.ts'
 import type { PermissionContext } from '../context.ts'
 import { OrgNotFoundError, RevisionAheadError } from '../errors.ts'
 import { loadManyUserPermissions, loadUserPermissions } from '../store/effective-permissions.ts'

@@ -1,12 +1,10 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream'
 import { headers, type NatsConnection } from '@nats-io/transport-node'
 import type { Histogram, Meter } from '@latchkey/telemetry'
-import { encodeJson, ensureChangeStream, type ChangeEvent, type Subjects } from '@latchkey/events'
+import { encodeJson, ensureChangeStream, OUTBOX_CHANNEL, type ChangeEvent, type Subjects } from '@latchkey/events'
 import type { Log } from '@latchkey/logger'
 import pg from 'pg'
 
-/** Channel the write transaction notifies on commit, so the relay publishes at once. */
-export const OUTBOX_CHANNEL = 'latchkey_outbox'
 // One relay per database publishes at a time (per-organization order needs a single publisher);
 // the others wait on this session lock and take over when its holder dies.
 const RELAY_LOCK_KEY = '7021666926410555001'

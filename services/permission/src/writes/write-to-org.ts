@@ -1,8 +1,7 @@
-import type { CacheKey, Invalidation } from '@latchkey/cache'
-import { slugPartition } from '../cache-types.ts'
+import type { CacheKey } from '@latchkey/cache'
+import { appendEvent, orgWriteInvalidations } from '@latchkey/events'
 import type { PermissionContext, RequestMeta } from '../context.ts'
 import { OrgNotFoundError } from '../errors.ts'
-import { appendEvent } from '../store/outbox.ts'
 import { bumpRevision, type OrgRow } from '../store/organizations.ts'
 import type { Tx } from '../store/transaction.ts'
 
@@ -33,7 +32,7 @@ export async function writeToOrg<R>(
   const { org, outcome, invalidations } = await ctx.db.$transaction(async (tx) => {
     const org = options.open ? await options.open(tx) : await openExisting(tx, slug)
     const outcome = await change(tx, org)
-    const invalidations = invalidationsOf(ctx, org, outcome.stale)
+    const invalidations = orgWriteInvalidations(org, outcome.stale)
     await appendEvent(tx, {
       type: outcome.event.type,
       orgId: org.id,
@@ -52,15 +51,4 @@ async function openExisting(tx: Tx, slug: string): Promise<OrgRow> {
   const org = await bumpRevision(tx, slug)
   if (!org) throw new OrgNotFoundError(slug)
   return org
-}
-
-/**
- * The entries the change made stale, as of the revision it created. The organization entry (by
- * slug) carries the revision, so every write makes it stale too.
- */
-function invalidationsOf(ctx: PermissionContext, org: OrgRow, stale: CacheKey[] | 'all'): Invalidation[] {
-  return [
-    { partition: org.id, revision: org.revision, entries: stale },
-    { partition: slugPartition(org.slug), revision: org.revision, entries: [{ type: ctx.types.organization.name, id: org.slug }] },
-  ]
 }
