@@ -1,11 +1,15 @@
 // npm run seed -- --url http://127.0.0.1:8080 --orgs 50 --roles 200 --permissions 500 --users 10000 [--seed 42]
+//   [--deals-per-org 20 --files-per-org 2 --database-url postgresql://... --file-storage-dir ./data/files]
 //
 // Fills a running Latchkey with realistic data through its HTTP API (see scripts/seed/plan.ts for
-// what is generated, scripts/seed/apply.ts for how it is written). Deterministic given --seed
+// what is generated, scripts/seed/apply.ts for how it is written; scripts/seed/business.ts for the
+// deals, commission rates and files, written to PostgreSQL and the storage directory). Deterministic given --seed
 // (and --now); running it again against the same database converges on the same data.
 import { parseArgs } from 'node:util'
 import { applyPlan, assertReachable, LatchkeyUnreachableError, SeedWriteError } from './seed/apply.ts'
 import { buildPlan, deepestInheritance, orgSizes } from './seed/plan.ts'
+import { applyBusinessPlan, buildBusinessPlan } from './seed/business.ts'
+import { createPrismaClient } from '@latchkey/db'
 
 const usage = `Usage: npm run seed -- [options]
 
@@ -19,6 +23,12 @@ const usage = `Usage: npm run seed -- [options]
   --now ISO-DATE       what passwordChangedAt counts back 200 days from (default today 00:00 UTC)
   --concurrency N      requests in flight (default 32)
   --per-org N          membership writes in flight per organization (default 2)
+  --deals-per-org N    deals per organization with members (default 20; 0 with --files-per-org 0:
+                       no business data, no database access)
+  --files-per-org N    uploaded files per organization (default 2), written to the storage directory
+  --database-url URL   where business data is written (default DATABASE_URL, else
+                       postgresql://postgres@127.0.0.1:5432/latchkey): the installation's database
+  --file-storage-dir D the task worker's FILE_STORAGE_DIR (default FILE_STORAGE_DIR, else ./data/files)
   --dry-run            build and describe the plan, write nothing
   --help`
 
@@ -47,6 +57,10 @@ const { values } = (() => {
         now: { type: 'string' },
         concurrency: { type: 'string' },
         'per-org': { type: 'string' },
+        'deals-per-org': { type: 'string' },
+        'files-per-org': { type: 'string' },
+        'database-url': { type: 'string' },
+        'file-storage-dir': { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -82,9 +96,12 @@ const options = {
 }
 const concurrency = integer('concurrency', values.concurrency, 32, 1)
 const perOrg = integer('per-org', values['per-org'], 2, 1)
+const businessSizes = { dealsPerOrg: integer('deals-per-org', values['deals-per-org'], 20), filesPerOrg: integer('files-per-org', values['files-per-org'], 2) }
+const withBusiness = businessSizes.dealsPerOrg > 0 || businessSizes.filesPerOrg > 0
 
 const started = performance.now()
 const plan = buildPlan(options)
+const business = buildBusinessPlan(plan, businessSizes)
 const planMs = performance.now() - started
 const sizes = orgSizes(plan)
 const largest = sizes[0]
@@ -102,6 +119,7 @@ const describePlan = () =>
     `  roles        ${plan.roles.length} (${withInheritance} inherit another; longest chain ${deepestInheritance(plan)})`,
     `  users        ${plan.users.length} (members of 1/2/3 orgs: ${orgsPerUser.slice(1).join('/')})`,
     `  memberships  ${plan.memberships.length}`,
+    `  deals        ${business.deals.length} (${businessSizes.dealsPerOrg} per organization with members), ${business.rates.length} commission rates, ${business.files.length} files`,
     largest ? `  largest org  ${largest.org}: ${largest.members} members; smallest ${sizes.at(-1)!.org}: ${sizes.at(-1)!.members}` : '',
   ]
     .filter(Boolean)
@@ -127,6 +145,16 @@ try {
       else process.stderr.write(`${line}\n`)
     },
   })
+  let businessLine = ''
+  if (withBusiness) {
+    const db = createPrismaClient({ url: values['database-url'] ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/latchkey', poolSize: 2 })
+    try {
+      const written = await applyBusinessPlan(business, { db, fileStorageDir: values['file-storage-dir'] ?? process.env.FILE_STORAGE_DIR ?? './data/files' })
+      businessLine = `business data: ${written.deals} deals, ${written.rates} commission rates, ${written.files} files in ${written.organizations} organizations, ${(written.ms / 1000).toFixed(2)} s`
+    } finally {
+      await db.$disconnect()
+    }
+  }
   const lines = [
     describePlan(),
     '',
@@ -136,6 +164,7 @@ try {
       (p) => `| ${p.phase} | ${p.created} | ${p.existing} | ${(p.ms / 1000).toFixed(2)} s | ${p.ms > 0 ? Math.round(((p.created + p.existing) / p.ms) * 1000) : '-'} |`,
     ),
     '',
+    ...(businessLine ? [businessLine] : []),
     `seeded ${urls.join(', ')} in ${(summary.ms / 1000).toFixed(1)} s; largest org ${largest?.org ?? '-'} with ${largest?.members ?? 0} members`,
   ]
   process.stdout.write(`${lines.join('\n')}\n`)

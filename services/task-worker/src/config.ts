@@ -1,5 +1,6 @@
 import { Duration } from '@latchkey/config'
 import Type, { type Static } from 'typebox'
+import { BusinessProcessConfigSchema } from './business-config.ts'
 
 const Concurrency = (description: string) => Type.Optional(Type.Integer({ minimum: 1, maximum: 1024, description }))
 
@@ -30,6 +31,7 @@ export const TaskWorkerConfigSchema = Type.Object({
   TASK_DEFAULT_TIMEOUT: Duration('15m', 'An attempt running longer fails (a task type may set its own)'),
   TASK_RETENTION: Duration('7d', 'Succeeded and cancelled tasks are deleted this long after they finished (dead ones stay)'),
   TASK_DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 50, default: 4, description: 'PostgreSQL connections of the task store' }),
+  ...BusinessProcessConfigSchema.properties,
 })
 
 export type TaskWorkerConfig = Static<typeof TaskWorkerConfigSchema>

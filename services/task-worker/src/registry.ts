@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { join } from 'node:path'
 import type { Log } from '@latchkey/logger'
 import type { Priority, QueueName, TaskTypeCatalog } from '@latchkey/tasks-client'
+import type { TaskServices } from './task-services.ts'
 
 /** What a handler knows of the attempt it runs. */
 export interface TaskContext {
@@ -16,6 +17,8 @@ export interface TaskContext {
   /** Aborted when the attempt times out or the worker hands the task back at shutdown. */
   signal: AbortSignal
   log: Log
+  /** The process's database, cache, mail transport, NATS and enqueue path. */
+  services: TaskServices
 }
 
 export interface TaskDefinition<Payload = any, Result = unknown> {

@@ -3,7 +3,7 @@ import { parseDuration } from '@latchkey/config'
 import type {} from '@latchkey/events'
 import type { HttpServer } from '@latchkey/http'
 import type {} from '@latchkey/nats'
-import { ensureTaskStream, openCancellationBucket, QUEUES, TaskPublisher, TaskStore, type QueueName } from '@latchkey/tasks-client'
+import { ensureTaskStream, enqueueTasks, openCancellationBucket, QUEUES, TaskPublisher, TaskStore, type EnqueueContext, type QueueName } from '@latchkey/tasks-client'
 import type { TaskWorkerConfig } from './config.ts'
 import type { TaskWorkerContext } from './context.ts'
 import { TaskMetrics } from './engine/metrics.ts'
@@ -11,6 +11,7 @@ import { TaskWorker } from './engine/task-worker.ts'
 import { queueRoutes } from './http/queue-routes.ts'
 import { taskRoutes } from './http/task-routes.ts'
 import { loadHandlerModules, TaskRegistry } from './registry.ts'
+import { createTaskServices } from './task-services-plugin.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -66,6 +67,15 @@ export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
     const metrics = new TaskMetrics(fastify.metrics)
     const publisher = new TaskPublisher(fastify.nats)
     const [high, medium, low] = config.TASK_PRIORITY_WEIGHTS.split(',').map(Number)
+    const enqueue: EnqueueContext = {
+      publisher,
+      subjects: fastify.subjects,
+      store,
+      maxPayloadBytes: config.TASK_MAX_PAYLOAD_BYTES,
+      catalog: registry,
+      onEnqueued: (tasks) => metrics.enqueued(tasks),
+    }
+    const services = createTaskServices(fastify, config, (inputs) => enqueueTasks(enqueue, inputs))
     const worker = new TaskWorker({
       connection: fastify.nats,
       subjects: fastify.subjects,
@@ -86,16 +96,10 @@ export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
       dispatchIntervalMs: parseDuration(config.TASK_DISPATCH_INTERVAL),
       retentionMs: parseDuration(config.TASK_RETENTION),
       defaultTimeoutMs: parseDuration(config.TASK_DEFAULT_TIMEOUT),
+      services,
     })
     const context: TaskWorkerContext = {
-      enqueue: {
-        publisher,
-        subjects: fastify.subjects,
-        store,
-        maxPayloadBytes: config.TASK_MAX_PAYLOAD_BYTES,
-        catalog: registry,
-        onEnqueued: (tasks) => metrics.enqueued(tasks),
-      },
+      enqueue,
       store,
       registry,
       worker,
@@ -117,7 +121,8 @@ export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
       await worker.stop(Date.now() + Math.max(500, graceMs - 3_000))
       await store.close()
       publisher.close()
+      services.mail.close()
     })
   },
-  { name: 'task-worker-service', dependencies: ['database', 'nats'] },
+  { name: 'task-worker-service', dependencies: ['database', 'nats', 'cache'] },
 )

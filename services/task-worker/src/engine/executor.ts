@@ -4,6 +4,7 @@ import type { Log } from '@latchkey/logger'
 import { encodeTask, PHASE, type Progress, type TaskMessage, type TaskPublisher, type TaskStore } from '@latchkey/tasks-client'
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, TaskRejectedError, type TaskRegistry } from '../registry.ts'
 import { retryDelayMs } from './backoff.ts'
+import type { TaskServices } from '../task-services.ts'
 import type { TaskMetrics } from './metrics.ts'
 import { ack, deliveryInfo, nak } from './pull.ts'
 import type { RunningTask, TaskExecutor } from './queue-runner.ts'
@@ -31,6 +32,8 @@ export interface ExecutorOptions {
   /** Ids of cancelled tasks (kept by the cancellation watcher). */
   cancelled: { has(id: string): boolean }
   defaultTimeoutMs: number
+  /** Handed to every handler as `context.services`. */
+  services: TaskServices
 }
 
 /**
@@ -111,6 +114,7 @@ export class Executor implements TaskExecutor {
         attempt,
         maxAttempts,
         log,
+        services: this.options.services,
         get signal(): AbortSignal {
           if (!controller) {
             controller = new AbortController()

@@ -6,6 +6,7 @@ import type { Log } from '@latchkey/logger'
 import type { Meter } from '@latchkey/telemetry'
 import { CANCELLATION_TTL_MS, PRIORITIES, publishTasks, QUEUES, type Priority, type QueueName, type TaskPublisher, type TaskStore } from '@latchkey/tasks-client'
 import type { TaskRegistry } from '../registry.ts'
+import type { TaskServices } from '../task-services.ts'
 import { Executor } from './executor.ts'
 import type { TaskMetrics } from './metrics.ts'
 import { QueueRunner } from './queue-runner.ts'
@@ -31,6 +32,7 @@ export interface TaskWorkerOptions {
   dispatchIntervalMs: number
   retentionMs: number
   defaultTimeoutMs: number
+  services: TaskServices
 }
 
 const nanos = (ms: number) => ms * 1_000_000
@@ -61,6 +63,7 @@ export class TaskWorker {
       log: options.log,
       cancelled: { has: (id) => this.cancelled.has(id) },
       defaultTimeoutMs: options.defaultTimeoutMs,
+      services: options.services,
     })
     for (const queue of options.queues) {
       const concurrency = options.concurrency[queue]
