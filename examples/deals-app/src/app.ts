@@ -61,9 +61,8 @@ export async function buildDealsApp(config: DealsAppConfig, logger: Logger): Pro
   })
   await app.register(businessPlugin, { databaseUrl: config.DATABASE_URL, subjects: names })
 
-  const ctx = { business: app.business, tasks: app.tasks, log: app.log }
-  dealRoutes(app, ctx)
-  figureRoutes(app, ctx)
-  commissionRateRoutes(app, ctx)
+  dealRoutes(app, app.dealsApp)
+  figureRoutes(app, app.dealsApp)
+  commissionRateRoutes(app, app.dealsApp)
   return app
 }

@@ -2,14 +2,15 @@ import fp from 'fastify-plugin'
 import { businessCacheTypes, registerBusinessWarmers, type BusinessDeps } from '@latchkey/business'
 import type {} from '@latchkey/cache'
 import type {} from '@latchkey/db'
-import { createTasksClient, type TasksClient } from '@latchkey/tasks-client'
+import { createTasksClient } from '@latchkey/tasks-client'
 import type {} from '@latchkey/nats'
 import type { Subjects } from '@latchkey/events'
+import type { DealsAppContext } from '../commands/context.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    business: BusinessDeps
-    tasks: TasksClient
+    /** What the example's commands use (named apart from the platform's own decorations). */
+    dealsApp: DealsAppContext
   }
 }
 
@@ -22,9 +23,8 @@ export const businessPlugin = fp<{ databaseUrl: string; subjects: Subjects }>(
   async (fastify, options) => {
     const deps: BusinessDeps = { db: fastify.db, cache: fastify.cache, types: businessCacheTypes() }
     registerBusinessWarmers(deps)
-    fastify.decorate('business', deps)
     const tasks = createTasksClient({ connection: fastify.nats, databaseUrl: options.databaseUrl, subjects: options.subjects, log: fastify.log })
-    fastify.decorate('tasks', tasks)
+    fastify.decorate('dealsApp', { business: deps, tasks, log: fastify.log })
     fastify.addHook('onClose', async () => tasks.close())
   },
   { name: 'business', dependencies: ['database', 'cache', 'nats'] },
