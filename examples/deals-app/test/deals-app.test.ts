@@ -4,9 +4,10 @@
 // worker; the cached dashboard changes; and a 403 turns into a 200 when the user's role changes
 // on the platform (the permission client's L1 is fed by the platform's invalidation fan-out).
 import t from 'tap'
-import { createDemoOrg, eventually, ok, startPlatformAndExample, taskOutcome } from './helpers.ts'
+import { freePort } from '@latchkey/testing'
+import { client, createDemoOrg, eventually, ok, startExample, startPlatformAndExample, taskOutcome } from './helpers.ts'
 
-const { admin, as, example, exampleUrl } = await startPlatformAndExample(t)
+const { admin, as, example, exampleUrl, platform } = await startPlatformAndExample(t)
 
 t.test('a request names its acting user; without one it is 401', async (t) => {
   const slug = await createDemoOrg(admin, { ann: ['seller'] })
@@ -103,4 +104,12 @@ t.test('bad input is a 4xx with an LK_ code, and nothing changes', async (t) => 
   t.match(await ann.patch(`/orgs/${slug}/deals/00000000-0000-4000-8000-000000000000`, {}), { status: 400 }, 'an empty change')
   t.match(await ann.get(`/orgs/${slug}/deal-stats?atLeastRevision=999999`), { status: 409, body: { code: 'LK_ERR_REVISION_AHEAD' } })
   t.same((await ok(ann.get(`/orgs/${slug}/deals`), 'list')).items, [], 'no deal was created')
+})
+
+t.test('a permission service that cannot be reached is a 503 within the deadline, never an allow', async (t) => {
+  const slug = await createDemoOrg(admin, { ann: ['seller'] })
+  const cut = await startExample(t, platform, { PERMISSION_GRPC_ADDRESS: `127.0.0.1:${await freePort()}`, PERMISSION_DEADLINE: '1s' })
+  const res = await client(cut.exampleUrl, 'ann').get(`/orgs/${slug}/deals`)
+  t.equal(res.status, 503)
+  t.match(res.body, { code: 'LK_ERR_PERMISSION_SERVICE_UNAVAILABLE', message: /permission service is unavailable/ })
 })

@@ -11,7 +11,7 @@ import { loadConfig } from '@latchkey/config'
 import { createLogger } from '@latchkey/logger'
 import { permissionTarget } from '@latchkey/permission'
 import { taskWorkerTarget } from '@latchkey/task-worker'
-import { readJsonResponse, startTestApp } from '@latchkey/testing'
+import { readJsonResponse, startTestApp, type TestApp } from '@latchkey/testing'
 import { buildDealsApp, DealsAppConfigSchema } from '../src/index.ts'
 
 type Teardown = { teardown(fn: () => unknown): void }
@@ -56,22 +56,27 @@ export async function startPlatformAndExample(t: Teardown) {
     env: { DATA_DIR: dataDir },
   })
   const grpcPort = (platform.app as unknown as { grpcPort: number }).grpcPort
+  const { example, exampleUrl } = await startExample(t, platform, { PERMISSION_GRPC_ADDRESS: `127.0.0.1:${grpcPort}` })
+  return { platform, example, exampleUrl, admin: client(platform.url), as: (user: string) => client(exampleUrl, user) }
+}
+
+/** The example application configured for `platform`'s servers (and `env` on top), closed before the platform. */
+export async function startExample(t: Teardown, platform: TestApp, env: Record<string, string>) {
   const config = loadConfig(DealsAppConfigSchema, {
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    PERMISSION_GRPC_ADDRESS: `127.0.0.1:${grpcPort}`,
     DATABASE_URL: platform.config.DATABASE_URL,
     REDIS_URL: platform.config.REDIS_URL,
     REDIS_KEY_PREFIX: platform.config.REDIS_KEY_PREFIX,
     NATS_URL: platform.config.NATS_URL,
     NATS_NAMESPACE: platform.config.NATS_NAMESPACE,
+    ...env,
   })
   const example = await buildDealsApp(config, createLogger({ level: config.LOG_LEVEL, name: 'deals-app-test' }))
   await example.listen({ host: '127.0.0.1', port: 0 })
-  // Closed before the platform (teardowns run in reverse order).
+  // Teardowns run in reverse order: the example closes before the platform.
   t.teardown(() => example.close())
-  const exampleUrl = `http://127.0.0.1:${(example.server.address() as { port: number }).port}`
-  return { platform, example, exampleUrl, admin: client(platform.url), as: (user: string) => client(exampleUrl, user) }
+  return { example, exampleUrl: `http://127.0.0.1:${(example.server.address() as { port: number }).port}` }
 }
 
 export const uniqueSlug = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`

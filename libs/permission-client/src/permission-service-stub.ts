@@ -57,6 +57,11 @@ export function createPermissionServiceStub(address: string, deadlineMs: number)
   }
 }
 
+const reasons: Partial<Record<grpc.status, string>> = {
+  [grpc.status.UNAVAILABLE]: 'not reachable',
+  [grpc.status.DEADLINE_EXCEEDED]: 'no answer within the deadline',
+}
+
 /** The service's refusals keep their LK_ code; anything else means the service cannot answer. */
 function toClientError(err: grpc.ServiceError, address: string): Error {
   const code = err.metadata?.get('lk-code')[0]?.toString()
@@ -64,6 +69,7 @@ function toClientError(err: grpc.ServiceError, address: string): Error {
   if (code === 'LK_ERR_ORG_NOT_FOUND') return new PermissionOrgNotFoundError(message)
   if (code === 'LK_ERR_REVISION_AHEAD') return new PermissionRevisionAheadError(message)
   if (code === 'LK_ERR_VALIDATION') return new PermissionRequestInvalidError(message)
-  const reason = err.code === grpc.status.DEADLINE_EXCEEDED ? 'no answer within the deadline' : `${grpc.status[err.code] ?? err.code} (${err.details})`
+  // The transport's own details (socket errors) stay out of the message: it is shown to API callers.
+  const reason = reasons[err.code] ?? `gRPC status ${grpc.status[err.code] ?? err.code}`
   return new PermissionServiceUnavailableError(`${reason} at ${address}`)
 }

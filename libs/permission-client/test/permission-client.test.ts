@@ -103,7 +103,7 @@ t.test('a permission service that is down or silent is a clear error within the 
   const refused = await createPermissionClient({ address: `127.0.0.1:${closedPort}`, deadlineMs: 1_000 })
   t.teardown(() => refused.close())
   let started = performance.now()
-  await t.rejects(refused.check('acme', 'ann', 'deals.view'), { code: 'LK_ERR_PERMISSION_SERVICE_UNAVAILABLE', statusCode: 503, message: /UNAVAILABLE .*127\.0\.0\.1/ }, 'nothing listens: 503')
+  await t.rejects(refused.check('acme', 'ann', 'deals.view'), { code: 'LK_ERR_PERMISSION_SERVICE_UNAVAILABLE', statusCode: 503, message: /not reachable at 127\.0\.0\.1:/ }, 'nothing listens: 503')
   t.ok(performance.now() - started < 1_500, 'failed within the deadline')
 
   // A server that accepts the connection and never answers.
