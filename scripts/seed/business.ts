@@ -4,7 +4,7 @@
 // event per organization, so that cached figures of the organization are invalidated).
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { businessCacheKeys, businessCacheTypes, writeBusinessChange, type DealStage, type VerificationStatus } from '@latchkey/business'
+import { businessCacheKeys, businessCacheTypes, writeBusinessChange, type DealRow, type DealStage, type VerificationStatus } from '@latchkey/business'
 import type { Database } from '@latchkey/db'
 import { createRng, type Rng, type SeedPlan } from './plan.ts'
 
@@ -15,19 +15,8 @@ export interface BusinessSizes {
   filesPerOrg: number
 }
 
-export interface PlannedDeal {
-  id: string
-  org: string
-  owner: string
-  title: string
-  amount: string
-  stage: DealStage
-  verificationStatus: VerificationStatus
-  verificationRequestedAt: string | null
-  stageChangedAt: string
-  closedAt: string | null
-  createdAt: string
-}
+/** A deal as the host application sees it, its organization named by slug and its owner by id. */
+export type PlannedDeal = Omit<DealRow, 'orgId' | 'ownerId'> & { org: string; owner: string }
 
 export interface PlannedRate {
   id: string
@@ -44,6 +33,8 @@ export interface PlannedFile {
   path: string
   uploadedBy: string | null
   content: string
+  /** Data rows of a CSV file (not counting its header); null for other files. */
+  rowCount: number | null
 }
 
 export interface BusinessPlan {
@@ -77,7 +68,7 @@ function verificationFor(stage: DealStage, amount: string, rng: Rng): Verificati
   return r < 0.5 ? 'pending' : r < 0.9 ? 'verified' : 'rejected'
 }
 
-function csvFile(rng: Rng, rows: number, deals: PlannedDeal[]): string {
+function csvFile(rng: Rng, rows: number, deals: PlannedDeal[]): { content: string; rowCount: number } {
   const lines = ['deal_id,title,amount,stage,note']
   for (let i = 0; i < rows; i++) {
     const deal = deals.length > 0 ? rng.pick(deals) : undefined
@@ -85,7 +76,7 @@ function csvFile(rng: Rng, rows: number, deals: PlannedDeal[]): string {
     const note = rng.next() < 0.1 ? '"called twice,\nfollow up"' : rng.next() < 0.2 ? '"net 30, signed"' : 'ok'
     lines.push(`${deal?.id ?? ''},${(deal?.title ?? 'n/a').replaceAll(',', ' ')},${deal?.amount ?? '0.00'},${deal?.stage ?? 'lead'},${note}`)
   }
-  return `${lines.join('\n')}\n`
+  return { content: `${lines.join('\n')}\n`, rowCount: rows }
 }
 
 /** Deals, commission rates and files for every organization of `plan` that has members. */
@@ -133,8 +124,8 @@ export function buildBusinessPlan(plan: SeedPlan, sizes: BusinessSizes): Busines
       const uploadedBy = rng.pick(members)
       out.files.push(
         n % 2 === 1
-          ? { org: org.slug, path: `${org.slug}/deals-export-${n}.csv`, uploadedBy, content: csvFile(rng, 5 + rng.int(200), orgDeals) }
-          : { org: org.slug, path: `${org.slug}/meeting-notes-${n}.txt`, uploadedBy, content: `Pipeline review ${n} of ${org.name}\n${'Next steps agreed.\n'.repeat(1 + rng.int(20))}` },
+          ? { org: org.slug, path: `${org.slug}/deals-export-${n}.csv`, uploadedBy, ...csvFile(rng, 5 + rng.int(200), orgDeals) }
+          : { org: org.slug, path: `${org.slug}/meeting-notes-${n}.txt`, uploadedBy, content: `Pipeline review ${n} of ${org.name}\n${'Next steps agreed.\n'.repeat(1 + rng.int(20))}`, rowCount: null },
       )
     }
   }

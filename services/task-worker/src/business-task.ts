@@ -9,6 +9,14 @@ const isInputError = (err: unknown): err is Error => {
   return err instanceof Error && typeof status === 'number' && status >= 400 && status < 500
 }
 
+/** The first problem of a payload, in words (TypeBox says "schema is false" of an unknown property). */
+function describePayloadError(schema: TSchema, value: unknown): string {
+  const first = [...Value.Errors(schema, value)][0]
+  if (!first) return 'payload is invalid'
+  const message = first.message === 'schema is false' ? 'is not allowed' : first.message
+  return `payload${first.instancePath} ${message}`
+}
+
 /**
  * A business processor's task type: its payload is checked against `payload` (a task whose
  * payload does not match goes dead at once, with the first problem as its error), and a
@@ -31,8 +39,7 @@ export function defineBusinessTask<S extends TSchema, Result>(definition: {
     async handle(payload, context) {
       const value = payload ?? {}
       if (!Value.Check(schema, value)) {
-        const first = [...Value.Errors(schema, value)][0]
-        throw new TaskRejectedError(`${definition.type}: payload${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`)
+        throw new TaskRejectedError(`${definition.type}: ${describePayloadError(schema, value)}`)
       }
       try {
         return await run(value as Static<S>, context)
