@@ -8,8 +8,9 @@ const slugPrefix = 'slug:'
 
 /**
  * The permission service partitions its cache by organization id; a host application knows an
- * organization only by its slug (the gRPC answers carry no id). Every change event names both:
- * its invalidations hold the organization's id partition (the entries the change made stale) and
+ * organization only by its slug (the gRPC answers carry no id). Every change event names both
+ * (every writer builds them with `orgWriteInvalidations` from `@latchkey/events`): its
+ * invalidations hold the organization's id partition (the entries the change made stale) and
  * its `slug:<slug>` partition, at the same revision, and the invalidator fans out one message per
  * event. So each event becomes one invalidation of the client's partition, the slug, keeping the
  * user permission sets it names; where the entries cannot be told (no id partition beside the

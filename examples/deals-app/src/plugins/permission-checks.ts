@@ -1,13 +1,10 @@
 import fp from 'fastify-plugin'
 import type {} from '@latchkey/nats'
-import { createPermissionClient, type PermissionClient } from '@latchkey/permission-client'
+import { createPermissionClient } from '@latchkey/permission-client'
 import { PermissionDeniedError } from '../errors.ts'
 import { actingUserId } from './acting-user.ts'
 
 declare module 'fastify' {
-  interface FastifyInstance {
-    permissionClient: PermissionClient
-  }
   interface FastifyContextConfig {
     /** The permission the acting user needs in the route's `:org` (checked before the handler runs). */
     permission?: string
@@ -39,7 +36,6 @@ export const permissionChecks = fp<PermissionChecksOptions>(
       gapTimeoutMs: options.gapTimeoutMs,
       log: fastify.log,
     })
-    fastify.decorate('permissionClient', client)
     fastify.addHook('onRoute', (route) => {
       if (route.url.startsWith('/orgs/') && !route.config?.permission) throw new Error(`${route.method} ${route.url} names no permission`)
     })
