@@ -37,8 +37,14 @@ const stop = async (signal: string) => {
     logger.error('grace period over before everything closed; exiting')
     process.exit(1)
   }, parseDuration(config.SHUTDOWN_GRACE)).unref()
-  await app.close()
-  process.exit(0)
+  try {
+    await app.close()
+    logger.info('stopped')
+    process.exit(0)
+  } catch (err) {
+    logger.error({ err }, 'error while stopping')
+    process.exit(1)
+  }
 }
 process.on('SIGTERM', () => void stop('SIGTERM'))
 process.on('SIGINT', () => void stop('SIGINT'))
