@@ -35,7 +35,7 @@ t.test('every route is guarded: 403 with an LK_ code, then 200 once the platform
       const res = await bob.post(`/orgs/${slug}/deals`, { title: 'Allowed now', amount: '10.00' })
       return res.status === 201 ? res : undefined
     },
-    2_000,
+    5_000,
     'bob may create deals',
   )
   t.pass(`403 turned into 201 within ${Date.now() - started} ms of the role change`)
@@ -70,7 +70,7 @@ t.test('creating and moving deals runs the workflow and commission tasks, and th
       const board = await ok(ann.get(`/orgs/${slug}/dashboard`), 'dashboard')
       return board.figures.recentStageChanges.find((change: { rule: string | null }) => change.rule === 'verified-lead-qualifies') ? board : undefined
     },
-    3_000,
+    5_000,
     'the dashboard shows the workflow’s move',
   )
   t.match(moved.figures.recentStageChanges[0], { dealId: big.deal.id, from: 'lead', to: 'qualified', rule: 'verified-lead-qualifies' }, 'the automation’s move is on the dashboard')
@@ -88,7 +88,7 @@ t.test('creating and moving deals runs the workflow and commission tasks, and th
       const board = await ok(ann.get(`/orgs/${slug}/dashboard`), 'dashboard')
       return board.figures.commissions.count === 1 ? board : undefined
     },
-    3_000,
+    5_000,
     'the dashboard shows the commission',
   )
   t.match(paid.figures, { deals: { open: 0, won: 1, wonAmount: '25000.00' }, commissions: { count: 1, amount: '1250.00' } }, '5 % of 25,000.00')
