@@ -13,6 +13,8 @@ export const DealStage = literals(DEAL_STAGES, 'Deal stage')
 export const VerificationStatus = literals(VERIFICATION_STATUSES, 'Verification status')
 
 export const OrgParams = Type.Object({ org: OrgSlug })
+/** The acting user (no authentication yet: the header is trusted); checked before validation, 401 without it. */
+export const ActingUserHeaders = Type.Object({ 'x-user-id': UserId })
 export const DealParams = Type.Object({ org: OrgSlug, deal: Type.String({ format: 'uuid', description: 'Deal id' }) })
 export const RevisionQuery = Type.Object({
   atLeastRevision: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'Answer from a state at least this new (a revision a write answered)' })),

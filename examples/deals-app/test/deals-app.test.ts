@@ -15,6 +15,8 @@ t.test('a request names its acting user; without one it is 401', async (t) => {
   t.equal(anonymous.status, 401)
   t.match(await anonymous.json(), { code: 'LK_ERR_UNAUTHENTICATED' })
   t.equal((await fetch(`${exampleUrl}/healthz`)).status, 200, 'health stays public')
+  const openApi = (await (await fetch(`${exampleUrl}/docs/json`)).json()) as { paths: Record<string, unknown> }
+  t.ok(openApi.paths['/orgs/{org}/deals/{deal}'] && openApi.paths['/orgs/{org}/dashboard'], 'the routes are described in OpenAPI')
 })
 
 t.test('every route is guarded: 403 with an LK_ code, then 200 once the platform grants the role', async (t) => {

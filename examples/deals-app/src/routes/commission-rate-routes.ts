@@ -1,7 +1,7 @@
 import type { HttpServer } from '@latchkey/http'
 import { addCommissionRate } from '../commands/commission-rates.ts'
 import type { DealsAppContext } from '../commands/context.ts'
-import { CommissionRate, CommissionRateBody, errorResponses, OrgParams } from '../schemas.ts'
+import { ActingUserHeaders, CommissionRate, CommissionRateBody, errorResponses, OrgParams } from '../schemas.ts'
 
 export function commissionRateRoutes(server: HttpServer, ctx: DealsAppContext): void {
   server.post(
@@ -11,7 +11,7 @@ export function commissionRateRoutes(server: HttpServer, ctx: DealsAppContext): 
       schema: {
         tags: ['commissions'],
         summary: 'A commission rate from now on: the organization’s default, or one user’s',
-        params: OrgParams,
+        headers: ActingUserHeaders, params: OrgParams,
         body: CommissionRateBody,
         response: { 201: CommissionRate, ...errorResponses() },
       },

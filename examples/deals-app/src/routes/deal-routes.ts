@@ -2,7 +2,7 @@ import type { HttpServer } from '@latchkey/http'
 import { changeDeal, listOrgDeals, openDeal, type DealWrite as DealWritten } from '../commands/deals.ts'
 import type { DealsAppContext } from '../commands/context.ts'
 import { actingUserId } from '../plugins/acting-user.ts'
-import { CreateDealBody, DealList, DealParams, DealWrite, errorResponses, ListDealsQuery, OrgParams, UpdateDealBody } from '../schemas.ts'
+import { ActingUserHeaders, CreateDealBody, DealList, DealParams, DealWrite, errorResponses, ListDealsQuery, OrgParams, UpdateDealBody } from '../schemas.ts'
 import { requestTrace } from './request-trace.ts'
 
 const answer = (written: DealWritten) => ({ deal: written.deal, revision: String(written.revision), tasks: written.tasks })
@@ -12,7 +12,7 @@ export function dealRoutes(server: HttpServer, ctx: DealsAppContext): void {
     '/orgs/:org/deals',
     {
       config: { permission: 'deals.view' },
-      schema: { tags: ['deals'], summary: 'The organization’s deals, newest first', params: OrgParams, querystring: ListDealsQuery, response: { 200: DealList, ...errorResponses() } },
+      schema: { tags: ['deals'], summary: 'The organization’s deals, newest first', headers: ActingUserHeaders, params: OrgParams, querystring: ListDealsQuery, response: { 200: DealList, ...errorResponses() } },
     },
     async (request) => ({ items: await listOrgDeals(ctx, request.params.org, request.query) }),
   )
@@ -24,7 +24,7 @@ export function dealRoutes(server: HttpServer, ctx: DealsAppContext): void {
       schema: {
         tags: ['deals'],
         summary: 'Open a deal (stage lead); enqueues the deal workflow',
-        params: OrgParams,
+        headers: ActingUserHeaders, params: OrgParams,
         body: CreateDealBody,
         response: { 201: DealWrite, ...errorResponses() },
       },
@@ -42,7 +42,7 @@ export function dealRoutes(server: HttpServer, ctx: DealsAppContext): void {
       schema: {
         tags: ['deals'],
         summary: 'Move a deal (stage, verification status); enqueues the workflow, and the commission calculation when won',
-        params: DealParams,
+        headers: ActingUserHeaders, params: DealParams,
         body: UpdateDealBody,
         response: { 200: DealWrite, ...errorResponses(404) },
       },

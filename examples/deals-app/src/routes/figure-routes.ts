@@ -1,7 +1,7 @@
 import type { HttpServer } from '@latchkey/http'
 import { orgDashboard, orgDealStats } from '../commands/figures.ts'
 import type { DealsAppContext } from '../commands/context.ts'
-import { Dashboard, DealStats, DealStatsQuery, errorResponses, Figures, OrgParams, RevisionQuery } from '../schemas.ts'
+import { ActingUserHeaders, Dashboard, DealStats, DealStatsQuery, errorResponses, Figures, OrgParams, RevisionQuery } from '../schemas.ts'
 
 export function figureRoutes(server: HttpServer, ctx: DealsAppContext): void {
   server.get(
@@ -11,7 +11,7 @@ export function figureRoutes(server: HttpServer, ctx: DealsAppContext): void {
       schema: {
         tags: ['figures'],
         summary: 'Deal statistics of the organization or of one owner (cached 15 min, dropped by every deal change)',
-        params: OrgParams,
+        headers: ActingUserHeaders, params: OrgParams,
         querystring: DealStatsQuery,
         response: { 200: Figures(DealStats), ...errorResponses(409) },
       },
@@ -29,7 +29,7 @@ export function figureRoutes(server: HttpServer, ctx: DealsAppContext): void {
       schema: {
         tags: ['figures'],
         summary: 'The organization’s dashboard (cached 10 min, dropped by changes to deals, commissions and files)',
-        params: OrgParams,
+        headers: ActingUserHeaders, params: OrgParams,
         querystring: RevisionQuery,
         response: { 200: Figures(Dashboard), ...errorResponses(409) },
       },
