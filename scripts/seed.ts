@@ -147,10 +147,15 @@ try {
   })
   let businessLine = ''
   if (withBusiness) {
-    const db = createPrismaClient({ url: values['database-url'] ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/latchkey', poolSize: 2 })
+    const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/latchkey'
+    const db = createPrismaClient({ url: databaseUrl, poolSize: 2 })
     try {
       const written = await applyBusinessPlan(business, { db, fileStorageDir: values['file-storage-dir'] ?? process.env.FILE_STORAGE_DIR ?? './data/files' })
       businessLine = `business data: ${written.deals} deals, ${written.rates} commission rates, ${written.files} files in ${written.organizations} organizations, ${(written.ms / 1000).toFixed(2)} s`
+    } catch (err) {
+      // The permission data is written; only the business part failed (often: no access to the database).
+      const where = new URL(databaseUrl)
+      fail(`business data not written to ${where.host}${where.pathname}: ${(err as Error).message}\n(--database-url names the installation's database; --deals-per-org 0 --files-per-org 0 skips this part)`)
     } finally {
       await db.$disconnect()
     }

@@ -1,3 +1,4 @@
+import { posix } from 'node:path'
 import type { BusinessDeps } from './business-deps.ts'
 import { businessCacheKeys } from './cache-types.ts'
 import { InvalidBusinessInputError } from './errors.ts'
@@ -24,8 +25,10 @@ async function fileRow(deps: BusinessDeps, file: FileToProcess): Promise<{ id: s
     return rows[0]
   }
   const orgId = await resolveOrgId(deps.db, file.org)
+  // One row per file, however the path was spelled (`a/./b.csv` is `a/b.csv`).
+  const path = posix.normalize(file.path)
   const rows = await deps.db.$queryRaw<{ id: string; org_id: string; path: string }[]>`
-    INSERT INTO uploaded_files (id, org_id, path) VALUES (gen_random_uuid(), ${orgId}::uuid, ${file.path})
+    INSERT INTO uploaded_files (id, org_id, path) VALUES (gen_random_uuid(), ${orgId}::uuid, ${path})
     ON CONFLICT (org_id, path) DO UPDATE SET path = EXCLUDED.path
     RETURNING id, org_id, path`
   return rows[0]!

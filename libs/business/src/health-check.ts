@@ -49,5 +49,7 @@ export async function recordHealthCheck(db: Database, taskId: string, components
   const rows = await db.$queryRaw<{ healthy: boolean; components: Record<string, ComponentHealth>; checked_at: Date }[]>`
     SELECT healthy, components, checked_at FROM health_checks WHERE task_id = ${taskId}::uuid`
   const row = rows[0]!
+  // Every 5 minutes makes 105,000 rows a year: keep a month, which is what anyone looks back on.
+  await db.$executeRaw`DELETE FROM health_checks WHERE checked_at < now() - interval '30 days'`
   return { healthy: row.healthy, components: row.components, checkedAt: row.checked_at.toISOString() }
 }

@@ -1,7 +1,9 @@
+import { MemoryTier, TieredCache } from '@latchkey/cache'
 import { createPrismaClient } from '@latchkey/db'
+import { createMetrics } from '@latchkey/telemetry'
 import { createTestDatabase } from '@latchkey/testing'
 import t from 'tap'
-import { businessCacheTypes, createDeal, dealStats, updateDeal, type BusinessDeps } from '../src/index.ts'
+import { businessCacheTypes, createDeal, dealStats, listDeals, registerBusinessWarmers, updateDeal, type BusinessDeps } from '../src/index.ts'
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const database = await createTestDatabase()
@@ -47,6 +49,29 @@ t.test('a deal write moves the revision and records the change event with exact 
   t.equal(await updateDeal(deps, { orgId, dealId: created.deal.id, changedBy: 'usr_bob', stage: 'won' }), undefined, 'a change to the same state changes nothing')
   t.equal(await updateDeal(deps, { orgId, dealId: '00000000-0000-4000-8000-000000000000', changedBy: 'usr_bob', stage: 'lost' }), undefined, 'nor does an unknown deal')
   t.equal((await outbox()).length, 2, 'and neither writes an event')
+  t.same((await listDeals(deps, { orgId, limit: 10 })).map((d) => d.id), [created.deal.id], 'the deal is listed')
+  t.same(await listDeals(deps, { orgId, ownerId: 'usr_bob', limit: 10 }), [], "and not among another owner's")
   await t.rejects(createDeal(deps, { orgId, ownerId: 'usr_ann', title: 'x', amount: '1e5' }), { code: 'LK_ERR_INVALID_BUSINESS_INPUT' })
   await t.rejects(createDeal(deps, { orgId: '00000000-0000-4000-8000-000000000000', ownerId: 'usr_ann', title: 'x', amount: '1' }), { code: 'LK_ERR_ORG_NOT_FOUND' })
+})
+
+t.test('through an L1 cache, a write drops the figures it changed and the warmers compute them again', async (t) => {
+  const { db, orgId } = await setup(t)
+  const silent = { debug() {}, info() {}, warn() {}, error() {} }
+  const cache = new TieredCache({ l1: new MemoryTier({ maxEntries: 100, maxBytes: 1 << 20 }), meter: createMetrics({ serviceName: 't' }).meter, log: silent, warmWindowMs: 60_000 })
+  const deps: BusinessDeps = { db, cache, types: businessCacheTypes() }
+  registerBusinessWarmers(deps)
+  // A first write gives this process its marks of the organization (before them, the first
+  // invalidation it sees clears the whole partition: nothing older can be vouched for).
+  await createDeal(deps, { orgId, ownerId: 'usr_bob', title: 'Pilot', amount: '50' })
+  t.match(await dealStats(deps, orgId), { revision: 8, value: { total: 1 } })
+  t.match(await dealStats(deps, orgId, 'usr_ann'), { revision: 8, value: { total: 0 } })
+  t.match(await dealStats(deps, orgId, 'usr_bob'), { revision: 8, value: { total: 1 } })
+
+  await createDeal(deps, { orgId, ownerId: 'usr_ann', title: 'Renewal', amount: '100' })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(cache.warmed.entries, 2, "the organization's and the owner's statistics were computed again")
+  t.match(cache.peek(deps.types.dealStats, orgId, '*'), { revision: 9, value: { total: 2 } }, 'and are in L1 at the new revision')
+  t.match(cache.peek(deps.types.dealStats, orgId, 'usr_ann'), { revision: 9, value: { total: 1 } })
+  t.match(cache.peek(deps.types.dealStats, orgId, 'usr_bob'), { revision: 9, value: { total: 1 } }, "another owner's entry stays, current as of the new revision")
 })

@@ -11,7 +11,7 @@ import { TaskWorker } from './engine/task-worker.ts'
 import { queueRoutes } from './http/queue-routes.ts'
 import { taskRoutes } from './http/task-routes.ts'
 import { loadHandlerModules, TaskRegistry } from './registry.ts'
-import { createTaskServices } from './task-services-plugin.ts'
+import { createTaskServices } from './build-task-services.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
