@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, parseDuration } from '@latchkey/config'
 import { createLogger } from '@latchkey/logger'
+import { stopOnSignals } from '@latchkey/runtime'
 import { buildDealsApp } from './app.ts'
 import { DealsAppConfigSchema, type DealsAppConfig } from './config.ts'
 
@@ -27,24 +28,4 @@ try {
 }
 logger.info({ port: (app.server.address() as { port: number }).port, permissionService: config.PERMISSION_GRPC_ADDRESS }, 'deals-app started')
 
-let stopping = false
-const stop = async (signal: string) => {
-  if (stopping) return
-  stopping = true
-  logger.info({ signal }, 'stopping')
-  app.readiness.draining = true
-  setTimeout(() => {
-    logger.error('grace period over before everything closed; exiting')
-    process.exit(1)
-  }, parseDuration(config.SHUTDOWN_GRACE)).unref()
-  try {
-    await app.close()
-    logger.info('stopped')
-    process.exit(0)
-  } catch (err) {
-    logger.error({ err }, 'error while stopping')
-    process.exit(1)
-  }
-}
-process.on('SIGTERM', () => void stop('SIGTERM'))
-process.on('SIGINT', () => void stop('SIGINT'))
+stopOnSignals(app, logger, parseDuration(config.SHUTDOWN_GRACE))
