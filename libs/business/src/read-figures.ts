@@ -26,11 +26,18 @@ function inSnapshot<T>(deps: BusinessDeps, read: (tx: Tx, revision: number) => P
   )
 }
 
-async function readDealStats(tx: Tx, orgId: string, ownerId: string | null): Promise<DealStats> {
-  const rows = await tx.$queryRaw<{ stage: string; verification_status: string; n: number; amount: string }[]>`
-    SELECT stage, verification_status, count(*)::int AS n, sum(amount)::text AS amount
-    FROM deals WHERE org_id = ${orgId}::uuid AND (${ownerId}::text IS NULL OR owner_id = ${ownerId})
-    GROUP BY stage, verification_status`
+type StatsRow = { owner_id: string; stage: string; verification_status: string; n: number; amount: string }
+
+/** Deal counts and sums by owner, stage and verification: everything the statistics are made of. */
+function readStatsRows(tx: Tx, orgId: string, owners: string[] | null): Promise<StatsRow[]> {
+  return tx.$queryRaw<StatsRow[]>`
+    SELECT owner_id, stage, verification_status, count(*)::int AS n, sum(amount)::text AS amount
+    FROM deals WHERE org_id = ${orgId}::uuid AND (${owners}::text[] IS NULL OR owner_id = ANY(${owners}::text[]))
+    GROUP BY owner_id, stage, verification_status`
+}
+
+/** The statistics of the rows (of the whole organization, or already restricted to one owner). */
+function statsOf(orgId: string, ownerId: string | null, rows: StatsRow[]): DealStats {
   const byStage = Object.fromEntries(DEAL_STAGES.map((stage) => [stage, { count: 0, amount: zero }])) as DealStats['byStage']
   const byVerification = Object.fromEntries(VERIFICATION_STATUSES.map((status) => [status, 0])) as DealStats['byVerification']
   for (const row of rows) {
@@ -52,8 +59,16 @@ async function readDealStats(tx: Tx, orgId: string, ownerId: string | null): Pro
   }
 }
 
+/** The statistics of several entries (`*` and owners) of one organization, from one query. */
+async function readDealStatsMany(tx: Tx, orgId: string, ids: string[]): Promise<Map<string, DealStats>> {
+  const whole = dealStatsId()
+  const owners = ids.filter((id) => id !== whole)
+  const rows = await readStatsRows(tx, orgId, ids.includes(whole) ? null : owners)
+  return new Map(ids.map((id) => (id === whole ? [id, statsOf(orgId, null, rows)] : [id, statsOf(orgId, id, rows.filter((row) => row.owner_id === id))])))
+}
+
 async function readDashboard(tx: Tx, orgId: string, now: Date): Promise<Dashboard> {
-  const stats = await readDealStats(tx, orgId, null)
+  const stats = (await readDealStatsMany(tx, orgId, [dealStatsId()])).get(dealStatsId())!
   const period = periodOf(now)
   const [commissions] = await tx.$queryRaw<{ n: number; amount: string }[]>`
     SELECT count(*)::int AS n, COALESCE(sum(amount), 0)::numeric(14,2)::text AS amount
@@ -83,8 +98,11 @@ async function readDashboard(tx: Tx, orgId: string, now: Date): Promise<Dashboar
 }
 
 /** Deal statistics of the organization (or of one owner's deals), from the source. */
-export const loadDealStats = (deps: BusinessDeps, orgId: string, ownerId: string | null = null): Promise<Revisioned<DealStats>> =>
-  inSnapshot(deps, (tx) => readDealStats(tx, orgId, ownerId), orgId)
+export async function loadDealStats(deps: BusinessDeps, orgId: string, ownerId: string | null = null): Promise<Revisioned<DealStats>> {
+  const id = dealStatsId(ownerId)
+  const { value, revision } = await inSnapshot(deps, (tx) => readDealStatsMany(tx, orgId, [id]), orgId)
+  return { value: value.get(id)!, revision }
+}
 
 /** The organization's dashboard, from the source. */
 export const loadDashboard = (deps: BusinessDeps, orgId: string, now = new Date()): Promise<Revisioned<Dashboard>> =>
@@ -107,11 +125,18 @@ export function dashboard(deps: BusinessDeps, orgId: string, minRevision = 0): P
 
 /**
  * Lets the cache compute both types again by itself (warming after an invalidation and before
- * expiry): call once per process that reads them through the cache.
+ * expiry), a partition's entries in one snapshot: call once per process that reads them through
+ * the cache.
  */
 export function registerBusinessWarmers(deps: BusinessDeps): void {
   const cache = deps.cache
   if (!cache) return
-  cache.registerWarmer(deps.types.dealStats.name, (orgId, id) => dealStats(deps, orgId, id === dealStatsId() ? null : id))
-  cache.registerWarmer(deps.types.dashboard.name, (orgId) => dashboard(deps, orgId))
+  cache.registerWarmer(deps.types.dealStats, async (orgId, ids) => {
+    const { value, revision } = await inSnapshot(deps, (tx) => readDealStatsMany(tx, orgId, ids), orgId)
+    return { revision, values: value }
+  })
+  cache.registerWarmer(deps.types.dashboard, async (orgId) => {
+    const { value, revision } = await loadDashboard(deps, orgId)
+    return { revision, values: new Map([[dashboardId(), value]]) }
+  })
 }

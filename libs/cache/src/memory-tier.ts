@@ -18,6 +18,8 @@ export interface HotEntry {
   type: string
   partition: string
   id: string
+  /** When it was last read (coarse clock, ms): a warmed copy keeps it, since warming is not a read. */
+  lastUsed: number
 }
 
 export interface MemoryTierOptions {
@@ -65,11 +67,13 @@ export class MemoryTier {
     return { value: entry.value, revision: entry.revision > marks.applied ? entry.revision : marks.applied }
   }
 
-  /** Stores a value computed at `revision`, unless an invalidation newer than it was applied. */
-  fill(key: string, partition: string, id: string, type: string, value: unknown, revision: number, bytes: number, ttlMs: number): boolean {
+  /**
+   * Stores a value computed at `revision`, unless an invalidation newer than it was applied.
+   * `lastUsed` is the time of the read it serves (now, unless warming fills it ahead of reads).
+   */
+  fill(key: string, partition: string, id: string, type: string, value: unknown, revision: number, bytes: number, ttlMs: number, lastUsed = coarseNow()): boolean {
     if (revision < this.watermarks.seen(partition)) return false
-    const now = Date.now()
-    const entry: Entry = { value, revision, storedAt: now, lastUsed: now, bytes: Math.max(1, bytes), type, partition, id }
+    const entry: Entry = { value, revision, storedAt: Date.now(), lastUsed, bytes: Math.max(1, bytes), type, partition, id }
     this.lru.set(key, entry, { ttl: ttlMs })
     if (this.lru.peek(key) === entry) this.account(entry, 1)
     return true
@@ -90,7 +94,7 @@ export class MemoryTier {
       for (const key of keys) {
         const entry = this.lru.peek(key)
         if (entry === undefined) continue
-        if (hotWindowMs > 0 && entry.lastUsed >= since) hot.push({ type: entry.type, partition, id: entry.id })
+        if (hotWindowMs > 0 && entry.lastUsed >= since) hot.push({ type: entry.type, partition, id: entry.id, lastUsed: entry.lastUsed })
         this.lru.delete(key)
       }
     }
@@ -103,7 +107,7 @@ export class MemoryTier {
     const since = coarseNow() - windowMs
     const found: HotEntry[] = []
     for (const [key, entry] of this.lru.entries()) {
-      if (entry.lastUsed >= since && this.lru.getRemainingTTL(key) < remainingBelowMs) found.push({ type: entry.type, partition: entry.partition, id: entry.id })
+      if (entry.lastUsed >= since && this.lru.getRemainingTTL(key) < remainingBelowMs) found.push({ type: entry.type, partition: entry.partition, id: entry.id, lastUsed: entry.lastUsed })
     }
     return found
   }

@@ -48,6 +48,12 @@ return applied`
 
 const invalidationBatch = 500
 
+/** An entry as Redis holds it: its encoded value and the revision it is current at. */
+export interface L2Entry {
+  text: string
+  revision: number
+}
+
 export interface RedisTierOptions {
   prefix: string
   /** How long partition marks are kept: longer than any entry's TTL. */
@@ -91,20 +97,40 @@ export class RedisTier {
     return `${this.options.prefix}marks:${partition}`
   }
 
-  async read(key: string, partition: string): Promise<{ text: string; revision: number } | undefined> {
-    if (!this.available) return undefined
-    const [raw, marks] = await this.redis.mget(key, this.marksKey(partition))
-    if (raw == null) return undefined
-    const bar = raw.indexOf('|')
-    const entryRevision = Number(raw.slice(0, bar))
-    const { applied, cleared } = parseMarks(marks ?? null)
-    if (entryRevision < cleared) return undefined
-    return { text: raw.slice(bar + 1), revision: Math.max(entryRevision, applied) }
+  async read(key: string, partition: string): Promise<L2Entry | undefined> {
+    return (await this.readMany([key], partition))[0]
+  }
+
+  /** Entries of one partition with one round trip (a single MGET with the partition's marks). */
+  async readMany(keys: string[], partition: string): Promise<(L2Entry | undefined)[]> {
+    if (!this.available) return keys.map(() => undefined)
+    const found = await this.redis.mget(...keys, this.marksKey(partition))
+    const { applied, cleared } = parseMarks(found.pop() ?? null)
+    return found.map((raw) => {
+      if (raw == null) return undefined
+      const bar = raw.indexOf('|')
+      const entryRevision = Number(raw.slice(0, bar))
+      if (entryRevision < cleared) return undefined
+      return { text: raw.slice(bar + 1), revision: Math.max(entryRevision, applied) }
+    })
   }
 
   async fill(key: string, partition: string, text: string, revision: number, ttlMs: number): Promise<void> {
-    if (!this.available) return
-    await (this.redis as unknown as LatchkeyCommands).lkFill(key, this.marksKey(partition), text, revision, ttlMs)
+    await this.fillMany([{ key, text }], partition, revision, ttlMs)
+  }
+
+  /** Stores entries of one partition computed at one revision, pipelined (one round trip). */
+  async fillMany(entries: { key: string; text: string }[], partition: string, revision: number, ttlMs: number): Promise<void> {
+    if (!this.available || entries.length === 0) return
+    const marksKey = this.marksKey(partition)
+    if (entries.length === 1) {
+      await (this.redis as unknown as LatchkeyCommands).lkFill(entries[0]!.key, marksKey, entries[0]!.text, revision, ttlMs)
+      return
+    }
+    const pipeline = this.redis.pipeline() as unknown as LatchkeyCommands & { exec(): Promise<[Error | null, unknown][] | null> }
+    for (const entry of entries) void pipeline.lkFill(entry.key, marksKey, entry.text, revision, ttlMs)
+    const failed = (await pipeline.exec())?.find(([err]) => err)
+    if (failed) throw failed[0]
   }
 
   /**

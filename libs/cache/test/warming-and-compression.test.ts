@@ -9,7 +9,7 @@ const settle = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function cache(options: { warmWindowMs: number; l2?: RedisTier; compressAboveBytes?: number }) {
   return new TieredCache({
-    l1: new MemoryTier({ maxEntries: 100, maxBytes: 1 << 20 }),
+    l1: new MemoryTier({ maxEntries: 1_000, maxBytes: 1 << 20 }),
     meter: createMetrics({ serviceName: 't' }).meter,
     log: silent,
     ...options,
@@ -21,7 +21,7 @@ t.test('an entry in use is computed again in the background after an invalidatio
   let state = { value: ['deals.view'], revision: 1 }
   let loads = 0
   const load = async () => (loads++, state)
-  c.registerWarmer('user_permissions', (partition, id) => c.get(permissions, partition, id, load))
+  c.registerWarmer(permissions, async (_partition, ids) => (loads++, { revision: state.revision, values: new Map(ids.map((id) => [id, state.value])) }))
   await c.invalidate({ partition: 'org-1', entries: [], revision: 1 })
   await c.get(permissions, 'org-1', 'ann', load)
   await c.get(permissions, 'org-1', 'ann', load)
@@ -39,7 +39,7 @@ t.test('an entry nobody read recently is not warmed', async (t) => {
   const c = cache({ warmWindowMs: 1 })
   let loads = 0
   const load = async () => (loads++, { value: ['a.b'], revision: 1 })
-  c.registerWarmer('user_permissions', (partition, id) => c.get(permissions, partition, id, load))
+  c.registerWarmer(permissions, async (_partition, ids) => (loads++, { revision: 1, values: new Map(ids.map((id) => [id, ['a.b']])) }))
   await c.invalidate({ partition: 'org-1', entries: [], revision: 1 })
   await c.get(permissions, 'org-1', 'bob', load)
   await settle(300)
@@ -54,10 +54,33 @@ t.test('a warming pass refreshes entries in use before they expire', async (t) =
   const c = cache({ warmWindowMs: 60_000 })
   let loads = 0
   const load = async () => (loads++, { value: ['a.b'], revision: 1 })
-  c.registerWarmer('user_permissions', (partition, id) => c.get(shortLived, partition, id, load))
+  c.registerWarmer(shortLived, async (_partition, ids) => (loads++, { revision: 1, values: new Map(ids.map((id) => [id, ['a.b']])) }))
   await c.get(shortLived, 'org-1', 'ann', load)
-  t.equal(c.warmExpiring(5_000), 1, 'the entry expiring within 5 s is queued')
   t.equal(c.warmExpiring(10), 0, 'none expires within 10 ms')
+  t.equal(c.warmExpiring(5_000), 1, 'the entry expiring within 5 s is queued')
+  await settle()
+  t.equal(loads, 2, 'and computed again')
+  t.equal(c.warmExpiring(900), 0, 'it lives a whole TTL again')
+  t.equal(c.stats.forType('user_permissions').l1.misses, 1, 'warming is not counted as a read')
+})
+
+t.test('many dropped entries are warmed hottest first, a partition in one batch, and stay as hot as they were', async (t) => {
+  const c = cache({ warmWindowMs: 60_000 })
+  const batches: string[][] = []
+  c.registerWarmer(permissions, async (partition, ids) => (batches.push(ids), { revision: 3, values: new Map(ids.map((id) => [id, [`${partition}.${id}`]])) }))
+  await c.invalidate({ partition: 'org-1', entries: [], revision: 1 })
+  const users = Array.from({ length: 600 }, (_, i) => `u${i}`)
+  for (const user of users) await c.get(permissions, 'org-1', user, async () => ({ value: ['x.y'], revision: 1 }))
+  await settle(250)
+  await c.get(permissions, 'org-1', 'u599', async () => ({ value: ['x.y'], revision: 1 }))
+
+  c.invalidateLocal({ partition: 'org-1', entries: users.map((id) => ({ type: 'user_permissions', id })), revision: 2 })
+  await settle(50)
+  t.equal(c.warmed.entries, 600, 'every entry in use came back')
+  t.ok(batches.length <= 3 && batches.every((ids) => ids.length <= 250), `in ${batches.length} batches of at most 250`)
+  t.equal(batches[0]![0], 'u599', 'the most recently read entry is warmed first')
+  t.same(c.peek(permissions, 'org-1', 'u7'), { value: ['org-1.u7'], revision: 3 }, 'at the revision the batch was read at')
+  t.equal(c.warmExpiring(120_000), 600, 'warmed entries keep the time of their last read')
 })
 
 t.test('large values are compressed in Redis and read back intact', async (t) => {

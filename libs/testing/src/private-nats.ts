@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,10 +22,13 @@ const answers = (port: number) =>
 /**
  * A `nats-server -js` of the test's own on a random port with its own store, so that outage tests
  * never disturb the machine's shared NATS. Killed and its store removed when the test ends.
+ * `maxPayload` lowers the largest message the server accepts (1 MiB by default).
  */
-export async function startPrivateNats(t: { teardown(fn: () => unknown): void }): Promise<PrivateNats> {
+export async function startPrivateNats(t: { teardown(fn: () => unknown): void }, options: { maxPayload?: number } = {}): Promise<PrivateNats> {
   const port = await freePort()
   const storeDir = mkdtempSync(join(tmpdir(), 'latchkey-nats-'))
+  const configFile = join(storeDir, 'nats.conf')
+  writeFileSync(configFile, options.maxPayload === undefined ? '' : `max_payload: ${options.maxPayload}\n`)
   let child: ChildProcess | undefined
   const kill = async () => {
     const running = child
@@ -36,7 +39,7 @@ export async function startPrivateNats(t: { teardown(fn: () => unknown): void })
     await exited
   }
   const start = async () => {
-    child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' })
+    child = spawn('nats-server', ['-c', configFile, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' })
     for (let waited = 0; !(await answers(port)); waited += 50) {
       if (waited > 10_000) throw new Error(`nats-server did not start on port ${port}`)
       await new Promise((resolve) => setTimeout(resolve, 50))

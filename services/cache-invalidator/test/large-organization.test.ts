@@ -2,39 +2,20 @@
 // 500), through the same path as any change: A's own invalidation, the relay, the invalidator's
 // batched deletes in Redis and its one fan-out message to every L1.
 import t from 'tap'
-import { createFixture, expect2xx, query, redisGetMany, setRole, startCluster, userPermissionsKey, waitForAnswer, type Replica } from './helpers.ts'
+import { bulkAnswers, createFixture, insertMembers, redisGetMany, setRole, startCluster, userPermissionsKey, waitForAnswer, type Replica } from './helpers.ts'
 
 const { deployment, a, b } = await startCluster(t)
 
 t.test('a role held by 520 members (more than one Redis batch): each change reaches every member, on the other replica and in Redis', async (t) => {
   const fx = await createFixture(a, { slugPrefix: 'large', roles: { viewer: { permissions: ['deals.view'] }, member: { permissions: [], inherits: ['viewer'] } }, members: {} })
   const users = Array.from({ length: 520 }, (_, i) => `bulk${i}.${fx.slug}`)
-  // The 520 users and memberships are loaded in one SQL transaction: through the API (1,040 writes,
-  // the memberships serialized on the organization's row) they take most of a minute on a busy
-  // 2-core machine. Nothing about them is cached yet, so no invalidation is skipped; the changes
-  // under test below go through the API. Half hold viewer, half a role inheriting it.
-  await query(
-    deployment.databaseUrl,
-    `WITH new_users AS (
-       INSERT INTO users (id, email, updated_at) SELECT u, u || '@example.test', now() FROM unnest($1::text[]) AS u RETURNING id
-     )
-     INSERT INTO member_roles (org_id, user_id, role_id)
-     SELECT $2::uuid, x.u, r.id FROM unnest($1::text[]) WITH ORDINALITY AS x(u, i)
-     JOIN roles r ON r.org_id = $2::uuid AND r.name = CASE WHEN x.i % 2 = 0 THEN 'viewer' ELSE 'member' END`,
-    [users, fx.orgId],
-  )
+  // Loaded in one SQL transaction (nothing about them is cached yet, so no invalidation is
+  // skipped); the changes under test below go through the API. Half hold viewer, half a role
+  // inheriting it.
+  await insertMembers(deployment.databaseUrl, fx.orgId, users, (i) => (i % 2 === 0 ? 'member' : 'viewer'))
   const listed = await a.get(`/v1/orgs/${fx.slug}/members/${users[0]}/permissions`)
   t.same(listed.body?.permissions, ['deals.view'], 'a loaded member holds deals.view through the role inheriting viewer')
-  // The 520 answers, read with bulk checks of 40 (a cold bulk check of hundreds of users runs that
-  // many queries at once against a pool of 10, which can time out on a busy machine; see the report).
-  const bulk = async (replica: Replica, token?: string) => {
-    const answers: boolean[] = []
-    for (let i = 0; i < users.length; i += 40) {
-      const checks = users.slice(i, i + 40).map((user) => ({ org: fx.slug, user, permission: 'deals.view', ...(token ? { atLeastRevision: token } : {}) }))
-      answers.push(...expect2xx(await replica.post('/v1/check/bulk', { checks }), 'bulk check').body.results.map((r: { allowed: boolean }) => r.allowed))
-    }
-    return answers
-  }
+  const bulk = (replica: Replica, token?: string) => bulkAnswers(replica, fx.slug, users, 'deals.view', token)
   const entriesInRedis = async () => {
     const keys = users.map((user) => userPermissionsKey(deployment, fx.orgId, user))
     return (await redisGetMany(deployment.redisUrl, keys)).map((raw) => (raw === null ? undefined : Number(raw.slice(0, raw.indexOf('|')))))

@@ -21,8 +21,9 @@ t.test('the backoff: exponential ceiling, capped, full jitter below it', async (
 const gaps = (task: TaskBody) => task.attemptLog.slice(1).map((entry, i) => Date.parse(entry.startedAt) - Date.parse(task.attemptLog[i]!.finishedAt!))
 
 t.test('failed attempts are retried after a delayed NAK within the backoff bounds', async (t) => {
-  // 12 tasks × 2 retries, each wait uniform in [1, 400) ms: never above the ceiling (plus slack
-  // for redelivery), and on average far from an immediate redelivery.
+  // 12 tasks × 2 retries, each wait uniform in [1, 400) ms: never above the ceiling plus slack for
+  // redelivery and a busy machine (1 s, still well below the 3 s ack wait that would redeliver a
+  // task without any NAK), and on average far from an immediate redelivery.
   const ids = await Promise.all(Array.from({ length: 12 }, () => enqueue(client, { payload: { failTimes: 2 }, maxAttempts: 3, backoff: { baseMs: 400, maxMs: 400 } })))
   const tasks = await Promise.all(ids.map(({ id }) => waitForStatus(client, id, 'succeeded')))
   const all = tasks.flatMap(gaps)
@@ -32,7 +33,7 @@ t.test('failed attempts are retried after a delayed NAK within the backoff bound
     t.match(task.attemptLog, [{ error: /attempt 1 fails on purpose/ }, { error: /attempt 2 fails on purpose/ }, { finishedAt: String }])
     t.notOk(task.attemptLog[2]!.error)
   }
-  t.ok(all.every((gap) => gap >= 0 && gap <= 400 + 250), `every wait within the ceiling (max ${Math.max(...all)} ms)`)
+  t.ok(all.every((gap) => gap >= 0 && gap <= 400 + 1_000), `every wait within the ceiling (max ${Math.max(...all)} ms)`)
   const mean = all.reduce((a, b) => a + b, 0) / all.length
   t.ok(mean >= 80, `waits are real delays, not immediate redeliveries (mean ${mean.toFixed(0)} ms)`)
 

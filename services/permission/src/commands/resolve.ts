@@ -100,12 +100,15 @@ export function batchedPermissionSetLoader(ctx: PermissionContext): PermissionSe
 
 /** Lets the cache compute the entries of a check again by itself, after an invalidation or before expiry. */
 export function registerCheckWarmers(ctx: PermissionContext): void {
-  ctx.cache.registerWarmer(ctx.types.organization.name, (partition, slug) =>
-    ctx.cache.get(ctx.types.organization, partition, slug, () => loadOrg(ctx, slug)),
-  )
-  ctx.cache.registerWarmer(ctx.types.userPermissions.name, (orgId, userId) =>
-    ctx.cache.get(ctx.types.userPermissions, orgId, userId, () => loadPermissionSet(ctx, orgId, userId)),
-  )
+  // An organization's entry is its partition's only one (the partition is its slug).
+  ctx.cache.registerWarmer(ctx.types.organization, async (_partition, [slug]) => {
+    const loaded = await loadOrg(ctx, slug!)
+    return { revision: loaded.revision, values: new Map([[slug!, loaded.value]]) }
+  })
+  ctx.cache.registerWarmer(ctx.types.userPermissions, async (orgId, userIds) => {
+    const loaded = await loadManyUserPermissions(ctx.db, orgId, userIds)
+    return { revision: loaded.revision, values: new Map(userIds.map((user) => [user, toPermissionSet(loaded.permissions.get(user) ?? [])])) }
+  })
 }
 
 /** `atLeastRevision` as the contract accepts it: a string of digits or a number. */
