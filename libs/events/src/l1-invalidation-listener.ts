@@ -3,7 +3,8 @@ import fp from 'fastify-plugin'
 import type {} from '@latchkey/http'
 import type {} from '@latchkey/nats'
 import type { TieredCache } from '@latchkey/cache'
-import { decodeJson, encodeJson, type L1InvalidationMessage, type WarmRequest } from './change-event.ts'
+import { decodeJson, encodeJson, type WarmRequest } from './change-event.ts'
+import { followL1FanOut } from './l1-fan-out.ts'
 import type { Subjects } from './subjects.ts'
 
 export interface L1Stats {
@@ -16,13 +17,10 @@ export interface L1Stats {
 
 /**
  * Keeps this process's L1 consistent with every write, wherever it happened: applies the
- * invalidator's fan-out, and records how long after the commit each invalidation arrived.
- * While NATS is unreachable the fan-out cannot arrive, so L1 serves nothing older than
- * `degradedTtlMs`; on reconnect L1 is dropped whole (what was missed cannot be replayed).
- * Every `statsIntervalMs` it publishes its L1 figures for the invalidator's `/v1/cache/stats`.
+ * invalidator's fan-out (see `followL1FanOut` for NATS outages), and records how long after the
+ * commit each invalidation arrived. Every `statsIntervalMs` it publishes its L1 figures for the
+ * invalidator's `/v1/cache/stats`.
  */
-const catchUpMs = 10_000
-
 export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: number; statsIntervalMs: number }>(
   async (fastify, options) => {
     const { cache, nats } = fastify
@@ -32,19 +30,12 @@ export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: nu
       description: "Time from a write's commit to this process dropping the entries it made stale from its L1",
       advice: { explicitBucketBoundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] },
     })
-    // After a reconnect the backlog of events is still on its way: L1 stays bounded until the
-    // fan-out flows again (its first message), or `catchUpMs` at most.
-    let lift: NodeJS.Timeout | undefined
-    const liftAgeLimit = () => {
-      clearTimeout(lift)
-      lift = undefined
-      cache.limitLocalAge(undefined)
-    }
-    const subscription = nats.subscribe(options.subjects.l1Invalidations, {
-      callback: (err, msg) => {
-        if (err) return
-        if (lift) liftAgeLimit()
-        const message = decodeJson<L1InvalidationMessage>(msg.data)
+    const stopFollowing = followL1FanOut(nats, {
+      subjects: options.subjects,
+      cache,
+      degradedTtlMs: options.degradedTtlMs,
+      log: fastify.log,
+      apply: (message) => {
         for (const invalidation of message.invalidations) cache.invalidateLocal(invalidation)
         const now = Date.now()
         for (const committedAt of message.committedAt) delay.record(Math.max(0, now - committedAt) / 1000)
@@ -61,23 +52,6 @@ export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: nu
       },
     })
 
-    let watching = true
-    void (async () => {
-      for await (const status of nats.status()) {
-        if (!watching) break
-        if (status.type === 'disconnect') {
-          clearTimeout(lift)
-          lift = undefined
-          fastify.log.warn({ maxAgeMs: options.degradedTtlMs }, 'NATS unreachable: L1 entries are served for a bounded time only')
-          cache.limitLocalAge(options.degradedTtlMs)
-        } else if (status.type === 'reconnect') {
-          cache.clearLocal()
-          lift = setTimeout(liftAgeLimit, catchUpMs)
-          fastify.log.info('NATS reachable again: L1 dropped (invalidations may have been missed); bounded until the fan-out flows')
-        }
-      }
-    })()
-
     const publishStats = setInterval(() => {
       if (nats.isClosed()) return
       const report: L1Stats = { replica, pid: process.pid, at: Date.now(), stats: cache.stats.snapshot(), sizes: Object.fromEntries(cache.localSizes()) }
@@ -90,10 +64,8 @@ export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: nu
     publishStats.unref()
 
     fastify.addHook('onClose', async () => {
-      watching = false
-      clearTimeout(lift)
+      stopFollowing()
       clearInterval(publishStats)
-      subscription.unsubscribe()
       warmRequests.unsubscribe()
     })
   },

@@ -2,6 +2,7 @@ import { ConfigError, parseDuration } from '@latchkey/config'
 import { createLogger } from '@latchkey/logger'
 import { buildApp } from './build-app.ts'
 import { loadProgramConfig } from './load-program-config.ts'
+import { stopOnSignals } from './stop-on-signals.ts'
 import { UnknownTargetError, type TargetRegistry } from './target.ts'
 
 /**
@@ -35,26 +36,5 @@ export async function runProgram(registry: TargetRegistry, version: string): Pro
   }
   logger.info({ version, port: (app.server.address() as { port: number }).port }, 'latchkey started')
 
-  const grace = parseDuration(config.SHUTDOWN_GRACE)
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal, graceMs: grace }, 'stopping: no new work, finishing what is in flight')
-    app.readiness.draining = true
-    setTimeout(() => {
-      logger.error('grace period over before everything closed; exiting')
-      process.exit(1)
-    }, grace).unref()
-    try {
-      await app.close()
-      logger.info('stopped')
-      process.exit(0)
-    } catch (err) {
-      logger.error({ err }, 'error while stopping')
-      process.exit(1)
-    }
-  }
-  process.on('SIGTERM', () => void stop('SIGTERM'))
-  process.on('SIGINT', () => void stop('SIGINT'))
+  stopOnSignals(app, logger, parseDuration(config.SHUTDOWN_GRACE))
 }

@@ -1,0 +1,2 @@
+export { buildDealsApp } from './app.ts'
+export { DealsAppConfigSchema, type DealsAppConfig } from './config.ts'
