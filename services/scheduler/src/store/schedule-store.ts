@@ -105,24 +105,34 @@ export class ScheduleStore {
    * back unpaused, with a fresh history.
    */
   async put(definition: ScheduleDefinition): Promise<{ schedule: StoredSchedule; created: boolean }> {
-    const { rows } = await this.pool.query<ScheduleRow & { created: boolean }>(
-      `WITH previous AS (SELECT deleted FROM schedules WHERE name = $1 FOR UPDATE),
-       gone AS (DELETE FROM schedule_runs WHERE schedule_name = $1 AND (SELECT deleted FROM previous))
-       INSERT INTO schedules (name, cron, timezone, queue, type, priority, payload, missed_policy, no_overlap, origin, high_water)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, 'api', now())
-       ON CONFLICT (name) DO UPDATE SET
-         cron = EXCLUDED.cron, timezone = EXCLUDED.timezone, queue = EXCLUDED.queue, type = EXCLUDED.type,
-         priority = EXCLUDED.priority, payload = EXCLUDED.payload, missed_policy = EXCLUDED.missed_policy,
-         no_overlap = EXCLUDED.no_overlap, origin = 'api', deleted = false, updated_at = now(),
-         paused = schedules.paused AND NOT schedules.deleted,
-         last_run_at = CASE WHEN schedules.deleted THEN NULL ELSE schedules.last_run_at END,
-         high_water = CASE WHEN NOT schedules.deleted AND (schedules.cron, schedules.timezone) = (EXCLUDED.cron, EXCLUDED.timezone) THEN schedules.high_water
-                           ELSE GREATEST(schedules.high_water, now()) END
-       RETURNING ${columns}, COALESCE((SELECT deleted FROM previous), true) AS created`,
-      definitionValues(definition),
-    )
-    const row = rows[0]!
-    return { schedule: toSchedule(row), created: row.created }
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      const { rows: previous } = await client.query<{ deleted: boolean }>('SELECT deleted FROM schedules WHERE name = $1 FOR UPDATE', [definition.name])
+      const created = previous[0]?.deleted ?? true
+      if (previous[0]?.deleted) await client.query('DELETE FROM schedule_runs WHERE schedule_name = $1', [definition.name])
+      const { rows } = await client.query<ScheduleRow>(
+        `INSERT INTO schedules (name, cron, timezone, queue, type, priority, payload, missed_policy, no_overlap, origin, high_water)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, 'api', now())
+         ON CONFLICT (name) DO UPDATE SET
+           cron = EXCLUDED.cron, timezone = EXCLUDED.timezone, queue = EXCLUDED.queue, type = EXCLUDED.type,
+           priority = EXCLUDED.priority, payload = EXCLUDED.payload, missed_policy = EXCLUDED.missed_policy,
+           no_overlap = EXCLUDED.no_overlap, origin = 'api', deleted = false, updated_at = now(),
+           paused = schedules.paused AND NOT schedules.deleted,
+           last_run_at = CASE WHEN schedules.deleted THEN NULL ELSE schedules.last_run_at END,
+           high_water = CASE WHEN NOT schedules.deleted AND (schedules.cron, schedules.timezone) = (EXCLUDED.cron, EXCLUDED.timezone) THEN schedules.high_water
+                             ELSE GREATEST(schedules.high_water, now()) END
+         RETURNING ${columns}`,
+        definitionValues(definition),
+      )
+      await client.query('COMMIT')
+      return { schedule: toSchedule(rows[0]!), created }
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
   }
 
   /**
