@@ -89,22 +89,23 @@ export class Ticker {
   /** One pass; answers how long to sleep before the next. */
   private async runPass(): Promise<number> {
     if (!this.options.isLeader()) return this.options.pollMs
+    // The ticks due are those up to the moment the schedules are read: a pause that commits
+    // after the read stops the ticks after it, never one that was already due.
+    const now = new Date()
     const schedules = (await this.options.store.list()).filter((s) => !s.paused)
-    await Promise.all(schedules.map((schedule) => this.fireDue(schedule)))
+    await Promise.all(schedules.map((schedule) => this.fireDue(schedule, now)))
     if (this.failing) this.options.log.info('firing schedules works again')
     this.failing = false
     if (Date.now() - this.lastCleanup > RUN_CLEANUP_EVERY_MS) {
       this.lastCleanup = Date.now()
       await this.options.store.deleteRunsOlderThan(this.options.runRetentionMs)
     }
-    const now = Date.now()
-    let next = now + this.options.pollMs
-    for (const schedule of schedules) next = Math.min(next, nextTick(schedule, new Date(Math.max(now, schedule.highWater.getTime()))).getTime())
+    let next = Date.now() + this.options.pollMs
+    for (const schedule of schedules) next = Math.min(next, nextTick(schedule, new Date(Math.max(now.getTime(), schedule.highWater.getTime()))).getTime())
     return Math.max(0, next - Date.now())
   }
 
-  private async fireDue(schedule: StoredSchedule): Promise<void> {
-    const now = new Date()
+  private async fireDue(schedule: StoredSchedule, now: Date): Promise<void> {
     const cutoff = new Date(now.getTime() - this.options.catchUpWindowMs)
     let after = schedule.highWater
     if (after < cutoff) {
