@@ -1,6 +1,6 @@
 export { taskWorkerTarget } from './target.ts'
 export { taskWorkerService, workedQueues, concurrencyOf } from './task-worker-service.ts'
 export { TaskWorkerConfigSchema, type TaskWorkerConfig } from './config.ts'
-export { defineTask, TaskRegistry, TaskRejectedError, loadHandlerModules, DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, type TaskContext, type TaskDefinition } from './registry.ts'
+export { defineTask, TaskRegistry, TaskRejectedError, loadHandlerModules, DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, type TaskContext, type TaskDefinition, type TaskServices } from './registry.ts'
 export { retryDelayMs, retryCeilingMs } from './engine/backoff.ts'
 export type { TaskWorkerContext } from './context.ts'

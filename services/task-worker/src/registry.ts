@@ -1,8 +1,29 @@
 import { readdirSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { join } from 'node:path'
+import type { TieredCache } from '@latchkey/cache'
+import type { Database } from '@latchkey/db'
 import type { Log } from '@latchkey/logger'
-import type { Priority, QueueName, TaskTypeCatalog } from '@latchkey/tasks-client'
+import type { Priority, QueueName, TaskStore, TaskTypeCatalog } from '@latchkey/tasks-client'
+import type { Metrics } from '@latchkey/telemetry'
+import type { TaskWorkerConfig } from './config.ts'
+
+/**
+ * What a handler may use of its process, set up once by the task worker: handlers are modules
+ * that the worker loads, so they receive their dependencies here rather than opening their own.
+ */
+export interface TaskServices {
+  /** The platform's database (Prisma Client over the process's pool). */
+  db: Database
+  /** The tasks table. */
+  tasks: TaskStore
+  /** The process's cache; its Redis tier (`sharedTier`) when Redis is configured and reachable. */
+  cache: TieredCache | undefined
+  /** The process's instruments: what a handler records appears on /metrics. */
+  metrics: Metrics
+  /** The task worker's variables. */
+  config: TaskWorkerConfig
+}
 
 /** What a handler knows of the attempt it runs. */
 export interface TaskContext {
@@ -16,6 +37,7 @@ export interface TaskContext {
   /** Aborted when the attempt times out or the worker hands the task back at shutdown. */
   signal: AbortSignal
   log: Log
+  services: TaskServices
 }
 
 export interface TaskDefinition<Payload = any, Result = unknown> {

@@ -3,6 +3,8 @@ import { parseDuration } from '@latchkey/config'
 import type {} from '@latchkey/events'
 import type { HttpServer } from '@latchkey/http'
 import type {} from '@latchkey/nats'
+import type {} from '@latchkey/db'
+import type {} from '@latchkey/cache'
 import { ensureTaskStream, openCancellationBucket, QUEUES, TaskPublisher, TaskStore, type QueueName } from '@latchkey/tasks-client'
 import type { TaskWorkerConfig } from './config.ts'
 import type { TaskWorkerContext } from './context.ts'
@@ -84,8 +86,8 @@ export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
       maxAckPending: config.TASK_MAX_ACK_PENDING,
       pullExpiresMs: PULL_EXPIRES_MS,
       dispatchIntervalMs: parseDuration(config.TASK_DISPATCH_INTERVAL),
-      retentionMs: parseDuration(config.TASK_RETENTION),
       defaultTimeoutMs: parseDuration(config.TASK_DEFAULT_TIMEOUT),
+      services: { db: fastify.db, tasks: store, cache: fastify.hasDecorator('cache') ? fastify.cache : undefined, metrics: fastify.metrics, config },
     })
     const context: TaskWorkerContext = {
       enqueue: {

@@ -2,7 +2,7 @@ import type { Msg } from '@nats-io/transport-node'
 import type { Subjects } from '@latchkey/events'
 import type { Log } from '@latchkey/logger'
 import { encodeTask, PHASE, type Progress, type TaskMessage, type TaskPublisher, type TaskStore } from '@latchkey/tasks-client'
-import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, TaskRejectedError, type TaskRegistry } from '../registry.ts'
+import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, TaskRejectedError, type TaskRegistry, type TaskServices } from '../registry.ts'
 import { retryDelayMs } from './backoff.ts'
 import type { TaskMetrics } from './metrics.ts'
 import { ack, deliveryInfo, nak } from './pull.ts'
@@ -31,6 +31,8 @@ export interface ExecutorOptions {
   /** Ids of cancelled tasks (kept by the cancellation watcher). */
   cancelled: { has(id: string): boolean }
   defaultTimeoutMs: number
+  /** Handed to every handler. */
+  services: TaskServices
 }
 
 /**
@@ -111,6 +113,7 @@ export class Executor implements TaskExecutor {
         attempt,
         maxAttempts,
         log,
+        services: this.options.services,
         get signal(): AbortSignal {
           if (!controller) {
             controller = new AbortController()

@@ -5,7 +5,7 @@ import type { Subjects } from '@latchkey/events'
 import type { Log } from '@latchkey/logger'
 import type { Meter } from '@latchkey/telemetry'
 import { CANCELLATION_TTL_MS, PRIORITIES, publishTasks, QUEUES, type Priority, type QueueName, type TaskPublisher, type TaskStore } from '@latchkey/tasks-client'
-import type { TaskRegistry } from '../registry.ts'
+import type { TaskRegistry, TaskServices } from '../registry.ts'
 import { Executor } from './executor.ts'
 import type { TaskMetrics } from './metrics.ts'
 import { QueueRunner } from './queue-runner.ts'
@@ -29,8 +29,8 @@ export interface TaskWorkerOptions {
   maxAckPending: number
   pullExpiresMs: number
   dispatchIntervalMs: number
-  retentionMs: number
   defaultTimeoutMs: number
+  services: TaskServices
 }
 
 const nanos = (ms: number) => ms * 1_000_000
@@ -61,6 +61,7 @@ export class TaskWorker {
       log: options.log,
       cancelled: { has: (id) => this.cancelled.has(id) },
       defaultTimeoutMs: options.defaultTimeoutMs,
+      services: options.services,
     })
     for (const queue of options.queues) {
       const concurrency = options.concurrency[queue]
@@ -191,9 +192,10 @@ export class TaskWorker {
       while (!this.stopped && (await this.options.store.dispatchDue((tasks) => publishTasks({ publisher: this.options.publisher, subjects: this.options.subjects }, tasks), limit)) === limit) {
         // A backlog: keep going.
       }
+      // Finished tasks are deleted by the scheduled task system.task_retention; only the memory of
+      // old cancellations is pruned here.
       if (Date.now() - this.lastCleanup > 600_000) {
         this.lastCleanup = Date.now()
-        await this.options.store.deleteFinished(this.options.retentionMs)
         const expired = Date.now() - CANCELLATION_TTL_MS
         for (const [id, seen] of this.cancelled) if (seen < expired) this.cancelled.delete(id)
       }
