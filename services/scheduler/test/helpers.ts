@@ -37,8 +37,8 @@ export async function startSchedulerApp(
  * The real program as a child process (TARGET=scheduler unless `env` says otherwise). Several
  * start at once in these tests, on a machine that other tests share: their start may take long.
  */
-export function spawnScheduler(t: Teardown, env: { DATABASE_URL: string; NATS_NAMESPACE: string } & Record<string, string>): Promise<ProgramProcess> {
-  return spawnProgram(t, { TARGET: 'scheduler', MIGRATE_ON_START: 'false', ...schedulerTestEnv, ...env }, { timeoutMs: 90_000 })
+export function spawnScheduler(t: Teardown, env: { DATABASE_URL: string; NATS_NAMESPACE: string } & Record<string, string>, options: { waitForStart?: boolean } = {}): Promise<ProgramProcess> {
+  return spawnProgram(t, { TARGET: 'scheduler', MIGRATE_ON_START: 'false', ...schedulerTestEnv, ...env }, { timeoutMs: 90_000, ...options })
 }
 
 export interface ApiResponse<T = any> {
