@@ -1,4 +1,4 @@
-import { auditCachedPermissions, type CacheAuditReport } from '@latchkey/permission'
+import type { CacheAuditReport } from '@latchkey/permission'
 import type { Counter, Metrics } from '@latchkey/telemetry'
 import { defineTask, TaskRejectedError } from '../registry.ts'
 
@@ -40,6 +40,10 @@ export default defineTask<{ sample?: number } | undefined, CacheAuditReport | { 
     if (!services.cache || !tier) return { skipped: 'this process has no Redis cache (CACHE_L2_ENABLED=false)' }
     // Retried: Redis may be back by the next attempt.
     if (!tier.available) throw new Error('Redis (L2) is unavailable; the audit will be retried')
+    // Loaded when the audit runs, not when the worker starts: the permission package is large
+    // (gRPC, the proto), and every worker process would otherwise load it at start for one
+    // hourly task.
+    const { auditCachedPermissions } = await import('@latchkey/permission')
     const report = await auditCachedPermissions({ db: services.db, cache: services.cache }, { sample, recheckAfterMs: RECHECK_AFTER_MS })
     const metrics = countersOf(services.metrics)
     metrics.sampled.add(report.sampled)
