@@ -11,7 +11,7 @@
 //       it leads (GET /v1/schedules polled every 20 ms on each) is the failover time, and the
 //       ticks that fell in the gap fire late (their delays are reported apart). The killed replica
 //       is started again before the next round. Then as many rounds with SIGTERM (a hand-over).
-//   (3) at the end, every schedule's history is checked: one run per second from the first to the
+//   (3) at the end, with the replicas stopped, every schedule's history is checked: one run per second from the first to the
 //       last tick (no gap, no duplicate) and one task per run.
 // Prints markdown tables, writes JSON, exits 0 (it is a measurement).
 import { randomBytes } from 'node:crypto'
@@ -126,7 +126,8 @@ async function main(): Promise<void> {
     }
     await sleep(2_000)
 
-    // (3) The histories.
+    // (3) The histories, once nothing fires any more (SIGTERM: each finishes its pass in flight).
+    await Promise.all(replicas.map((replica) => replica.stop(10_000)))
     const { rows } = await db.query<{ schedule_name: string; tick: Date; fired_at: Date; key: string | null }>(
       `SELECT r.schedule_name, r.tick, r.fired_at, t.idempotency_key AS key FROM schedule_runs r LEFT JOIN tasks t ON t.id = r.task_id ORDER BY r.schedule_name, r.tick`,
     )

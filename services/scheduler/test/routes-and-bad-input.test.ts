@@ -62,7 +62,7 @@ t.test('PUT creates (201) then replaces (200); pause, resume, trigger and the ru
 })
 
 t.test('bad input answers a 4xx with an LK_ code and leaves the stored schedule unchanged', async (t) => {
-  const { api } = await start(t)
+  const { app, api } = await start(t)
   const before = (await api.get('/v1/schedules')).body.items
   const cases: [string, Record<string, unknown>, number, string][] = [
     ['an invalid cron expression', { cron: '61 * * * *', queue: 'system', type: 'system.echo' }, 400, 'LK_ERR_INVALID_CRON'],
@@ -78,6 +78,8 @@ t.test('bad input answers a 4xx with an LK_ code and leaves the stored schedule 
     assertApiError(t, await api.put('/v1/schedules/nightly-echo', body), status, code, `replacing with ${what}`)
     assertApiError(t, await api.put('/v1/schedules/brand-new', body), status, code, `creating with ${what}`)
   }
+  const malformed = await fetch(`${app.url}/v1/schedules/nightly-echo`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"cron": ' })
+  assertApiError(t, { status: malformed.status, body: await malformed.json(), text: '' }, 400, 'LK_ERR_MALFORMED_JSON', 'malformed JSON')
   assertApiError(t, await api.put('/v1/schedules/bad%20name', { cron: '0 * * * *', queue: 'system', type: 'system.echo' }), 400, 'LK_ERR_VALIDATION', 'a bad name')
   t.same((await api.get('/v1/schedules')).body.items, before, 'nothing changed, nothing created')
   for (const [method, path] of [
