@@ -87,3 +87,23 @@ t.test('noOverlap: a tick is skipped while the previous run still runs', async (
   const statuses = await query<{ status: string }>(app.config.DATABASE_URL, "SELECT status FROM tasks WHERE status IN ('queued', 'running')")
   t.ok(statuses.length <= 1, 'never two runs at once')
 })
+
+t.test('two leaders at once (a split brain) still enqueue each tick once: the tick key deduplicates the second', async (t) => {
+  const databaseUrl = await testDatabase(t)
+  // Two namespaces: two leases, so both replicas lead, on one database.
+  const a = await startSchedulerApp(t, { ...noFile, NATS_NAMESPACE: uniqueNamespace(t) }, { databaseUrl })
+  const b = await startSchedulerApp(t, { ...noFile, NATS_NAMESPACE: uniqueNamespace(t) }, { databaseUrl, withWorker: false })
+  t.same([(await client(a.url).get('/v1/schedules')).body.leader, (await client(b.url).get('/v1/schedules')).body.leader], [true, true], 'both lead')
+  t.equal((await client(a.url).put('/v1/schedules/beat', everySecond)).status, 201)
+  await waitFor('five ticks', async () => ((await runsOf(a.url, 'beat')).length >= 5 ? true : undefined), 20_000, 100)
+  t.equal((await client(b.url).post('/v1/schedules/beat/pause')).status, 200)
+  await sleep(1_500)
+  const ticks = ticksOf(await runsOf(b.url, 'beat'))
+  t.same(gapsIn(ticks), [], 'one run per second')
+  const tasks = await query<{ key: string; n: number }>(databaseUrl, `SELECT idempotency_key AS key, count(*)::int AS n FROM tasks GROUP BY idempotency_key`)
+  t.equal(tasks.length, ticks.length, 'one task per tick')
+  t.ok(tasks.every((task) => task.n === 1), 'none twice')
+  for (const app of [a, b]) {
+    t.ok((await metric(app.url, /latchkey_scheduler_ticks_fired_total\{schedule="beat",kind="tick"\} (\d+)/)) >= 4, 'though both fired every tick')
+  }
+})
