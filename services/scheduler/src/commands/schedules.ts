@@ -4,22 +4,7 @@ import { tickKey } from '../engine/ticker.ts'
 import { ScheduleNotFoundError } from '../errors.ts'
 import type { SchedulerContext } from '../context.ts'
 import type { RunRecord, StoredSchedule } from '../store/schedule-store.ts'
-
-/** A schedule as the API shows it. */
-export interface ScheduleView {
-  name: string
-  cron: string
-  timezone: string
-  queue: string
-  type: string
-  priority: string
-  payload: unknown
-  paused: boolean
-  lastRunAt: string | null
-  nextRunAt: string | null
-  missedPolicy: string
-  noOverlap: boolean
-}
+import type { ScheduleView } from '../schedule/views.ts'
 
 export function toView(schedule: StoredSchedule, now = new Date()): ScheduleView {
   return {

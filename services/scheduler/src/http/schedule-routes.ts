@@ -4,7 +4,8 @@ import Type from 'typebox'
 import { deleteSchedule, listRuns, listSchedules, pauseSchedule, putSchedule, resumeSchedule, triggerSchedule } from '../commands/schedules.ts'
 import type { SchedulerContext } from '../context.ts'
 import { ScheduleSpecSchema } from '../schedule/definition.ts'
-import { errorResponses, RunSchema, RunsQuery, ScheduleParams, ScheduleSchema } from './schemas.ts'
+import { RunSchema, ScheduleSchema } from '../schedule/views.ts'
+import { errorResponses, RunsQuery, ScheduleParams } from './schemas.ts'
 
 const toRunView = (run: { tick: Date; firedAt: Date; taskId: string; status: string }) => ({
   tick: run.tick.toISOString(),
