@@ -1,4 +1,4 @@
-import { nextTick, ticksBetween } from '../schedule/cron.ts'
+import { countTicks, nextTick } from '../schedule/cron.ts'
 import { validateDefinition, withDefaults, type ScheduleSpec } from '../schedule/definition.ts'
 import { tickKey } from '../engine/ticker.ts'
 import { ScheduleNotFoundError } from '../errors.ts'
@@ -59,9 +59,9 @@ export async function resumeSchedule(ctx: SchedulerContext, name: string): Promi
   const resumed = await ctx.store.resume(name)
   if (!resumed) throw new ScheduleNotFoundError(name)
   if (resumed.wasPaused) {
-    const { ticks, more } = ticksBetween(resumed.schedule, resumed.previousHighWater, resumed.schedule.highWater, 100_000)
-    ctx.metrics.recordSkipped(name, 'paused', ticks.length)
-    ctx.log.info({ schedule: name, skipped: more ? `${ticks.length}+` : ticks.length }, 'schedule resumed; the ticks of the pause were skipped')
+    const { count, estimated } = countTicks(resumed.schedule, resumed.previousHighWater, resumed.schedule.highWater)
+    ctx.metrics.recordSkipped(name, 'paused', count)
+    ctx.log.info({ schedule: name, skipped: count, estimated }, 'schedule resumed; the ticks of the pause were skipped')
   }
   return toView(resumed.schedule)
 }

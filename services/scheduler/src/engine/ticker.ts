@@ -1,6 +1,6 @@
 import type { Log } from '@latchkey/logger'
 import { InvalidTaskError, PayloadTooLargeError, TaskQueueNotAllowedError, UnknownQueueError, UnknownTaskTypeError, type Enqueued, type EnqueueInput } from '@latchkey/tasks-client'
-import { latestTickAtOrBefore, nextTick, ticksBetween } from '../schedule/cron.ts'
+import { countTicks, latestTickAtOrBefore, nextTick, ticksBetween } from '../schedule/cron.ts'
 import type { RunKind, ScheduleStore, StoredSchedule } from '../store/schedule-store.ts'
 import type { SchedulerMetrics } from './metrics.ts'
 
@@ -12,8 +12,6 @@ const UNFINISHED = new Set(['queued', 'running', 'failed'])
 
 /** Ticks fired per schedule in one pass (a schedule every second after a long failover catches up over a few passes). */
 const MAX_TICKS_PER_PASS = 1_000
-/** Missed ticks are counted up to this many per pass (beyond, the count says "at least"). */
-const MAX_COUNTED = 100_000
 const RUN_CLEANUP_EVERY_MS = 3_600_000
 
 /** Bad input that no retry fixes: the tick is skipped, not retried forever. */
@@ -129,11 +127,11 @@ export class Ticker {
   private async handleLongGap(schedule: StoredSchedule, cutoff: Date): Promise<void> {
     const latest = latestTickAtOrBefore(schedule, cutoff)
     if (!latest || latest <= schedule.highWater) return
-    const { ticks, more } = ticksBetween(schedule, schedule.highWater, cutoff, MAX_COUNTED)
+    const { count, estimated } = countTicks(schedule, schedule.highWater, cutoff)
     const fireOnce = schedule.missedPolicy === 'fire_once'
-    const missed = ticks.length - (fireOnce ? 1 : 0)
+    const missed = count - (fireOnce ? 1 : 0)
     this.options.log.warn(
-      { schedule: schedule.name, since: schedule.highWater.toISOString(), missed: more ? `${missed}+` : missed, policy: schedule.missedPolicy },
+      { schedule: schedule.name, since: schedule.highWater.toISOString(), missed, estimated, policy: schedule.missedPolicy },
       fireOnce ? 'ticks missed while no scheduler ran; firing the latest once' : 'ticks missed while no scheduler ran; skipped',
     )
     this.options.metrics.recordMissed(schedule.name, missed)

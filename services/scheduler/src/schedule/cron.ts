@@ -65,3 +65,15 @@ export function ticksBetween(clock: CronClock, after: Date, until: Date, limit: 
   }
   return { ticks, more: false }
 }
+
+/**
+ * How many ticks fall in (after, until]: counted one by one up to `exactUpTo`, beyond that
+ * estimated from their average spacing (enumerating the ticks of days of a schedule every second
+ * would block the process for seconds, long enough to lose the lease).
+ */
+export function countTicks(clock: CronClock, after: Date, until: Date, exactUpTo = 1_000): { count: number; estimated: boolean } {
+  const { ticks, more } = ticksBetween(clock, after, until, exactUpTo)
+  if (!more) return { count: ticks.length, estimated: false }
+  const spacingMs = (ticks.at(-1)!.getTime() - after.getTime()) / ticks.length
+  return { count: Math.round((until.getTime() - after.getTime()) / spacingMs), estimated: true }
+}
