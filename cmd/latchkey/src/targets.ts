@@ -1,6 +1,7 @@
 import { cacheInvalidatorTarget } from '@latchkey/cache-invalidator'
 import { permissionTarget } from '@latchkey/permission'
 import type { TargetRegistry } from '@latchkey/runtime'
+import { schedulerTarget } from '@latchkey/scheduler'
 import { taskWorkerTarget } from '@latchkey/task-worker'
 
 /** Every service the program can run, in start-up order. Each service exports its own target. */
@@ -8,4 +9,5 @@ export const targets: TargetRegistry = {
   permission: permissionTarget,
   'cache-invalidator': cacheInvalidatorTarget,
   'task-worker': taskWorkerTarget,
+  scheduler: schedulerTarget,
 }

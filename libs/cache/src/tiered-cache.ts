@@ -325,6 +325,34 @@ export class TieredCache {
     return this.options.l1?.sizeByType() ?? new Map()
   }
 
+  /**
+   * Up to `limit` entries of a type in Redis, as (partition, id), for audits that sample what is
+   * cached. Partitions must hold no `:` (organization ids do). Empty without a Redis tier.
+   */
+  async sampleShared(type: string, limit: number): Promise<{ partition: string; id: string }[]> {
+    const l2 = this.options.l2
+    if (!l2?.available) return []
+    const head = `${l2.prefix}${type}:`
+    const found: { partition: string; id: string }[] = []
+    let cursor = '0'
+    do {
+      const [next, keys] = await l2.client.scan(cursor, 'MATCH', `${head}*`, 'COUNT', 1000)
+      cursor = next
+      for (const key of keys) {
+        const rest = key.slice(head.length)
+        const colon = rest.indexOf(':')
+        if (colon > 0 && found.length < limit) found.push({ partition: rest.slice(0, colon), id: rest.slice(colon + 1) })
+      }
+    } while (cursor !== '0' && found.length < limit)
+    return found
+  }
+
+  /** An entry as Redis holds it (no L1, no fill, no statistics), for audits; undefined when absent. */
+  async readShared<T>(type: Pick<CacheType<T>, 'name' | 'decode'>, partition: string, id: string): Promise<Revisioned<T> | undefined> {
+    const found = await this.options.l2?.read(this.key(type.name, partition, id), partition)
+    return found ? { value: type.decode(this.codec.decode(found.text)), revision: found.revision } : undefined
+  }
+
   /** The Redis tier, when there is one (for statistics). */
   get sharedTier(): RedisTier | undefined {
     return this.options.l2

@@ -25,6 +25,8 @@ export interface Subjects {
   taskConsumer(queue: string, priority: string): string
   /** JetStream key-value bucket of cancelled task ids, which every worker watches. */
   taskCancellations: string
+  /** JetStream key-value bucket holding the scheduler's leader lease (its entries expire unless renewed). */
+  schedulerLease: string
 }
 
 export function subjects(namespace: string): Subjects {
@@ -41,6 +43,7 @@ export function subjects(namespace: string): Subjects {
     allTasks: `${namespace}.tasks.>`,
     taskConsumer: (queue, priority) => `tasks-${queue}-${priority}`,
     taskCancellations: `${streamPrefix}_TASKS_CANCELLED`,
+    schedulerLease: `${streamPrefix}_SCHEDULER_LEASE`,
   }
 }
 

@@ -29,15 +29,17 @@ export interface PermissionCacheTypes {
   orgRoles: CacheType<RoleDetail[]>
 }
 
+/** How a user's permissions are named and written in the cache (what an audit needs to read them back). */
+export const userPermissionsCodec: Omit<CacheType<PermissionSet>, 'ttlMs'> = {
+  name: 'user_permissions',
+  encode: (value) => JSON.stringify(value.keys),
+  decode: (text) => toPermissionSet(JSON.parse(text) as string[]),
+}
+
 export function permissionCacheTypes(ttl: CacheTtls): PermissionCacheTypes {
   return {
     organization: jsonCacheType(ORGANIZATION_CACHE_TYPE, ttl.organization),
-    userPermissions: {
-      name: 'user_permissions',
-      ttlMs: ttl.userPermissions,
-      encode: (value) => JSON.stringify(value.keys),
-      decode: (text) => toPermissionSet(JSON.parse(text) as string[]),
-    },
+    userPermissions: { ...userPermissionsCodec, ttlMs: ttl.userPermissions },
     rolePermissions: jsonCacheType('role_permissions', ttl.rolePermissions),
     orgRoles: jsonCacheType('org_roles', ttl.orgRoles),
   }

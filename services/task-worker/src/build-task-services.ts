@@ -4,17 +4,24 @@ import type {} from '@latchkey/db'
 import type {} from '@latchkey/events'
 import type {} from '@latchkey/nats'
 import type { FastifyInstance } from 'fastify'
-import { businessSettings, type BusinessProcessConfig } from './business-config.ts'
+import type { TaskStore } from '@latchkey/tasks-client'
+import { businessSettings } from './business-config.ts'
+import type { TaskWorkerConfig } from './config.ts'
 import type { TaskServices } from './task-services.ts'
 
 /**
  * The handlers' services from the process's shared connections. The worker holds no L1 (it
  * serves no reads): its writes invalidate Redis at once and the change events do the rest.
  */
-export function createTaskServices(fastify: FastifyInstance, config: BusinessProcessConfig, enqueue: TaskServices['enqueue']): TaskServices {
+export function createTaskServices(fastify: FastifyInstance, config: TaskWorkerConfig, tasks: TaskStore, enqueue: TaskServices['enqueue']): TaskServices {
   const settings = businessSettings(config)
   const cache = fastify.cache
   return {
+    db: fastify.db,
+    tasks,
+    cache,
+    metrics: fastify.metrics,
+    config,
     business: { db: fastify.db, cache, types: businessCacheTypes(settings.ttl) },
     settings,
     mail: createMailTransport({ smtpUrl: settings.smtpUrl, mailDir: settings.mailDir }),

@@ -75,7 +75,7 @@ export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
       catalog: registry,
       onEnqueued: (tasks) => metrics.enqueued(tasks),
     }
-    const services = createTaskServices(fastify, config, (inputs) => enqueueTasks(enqueue, inputs))
+    const services = createTaskServices(fastify, config, store, (inputs) => enqueueTasks(enqueue, inputs))
     const worker = new TaskWorker({
       connection: fastify.nats,
       subjects: fastify.subjects,
@@ -94,7 +94,6 @@ export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
       maxAckPending: config.TASK_MAX_ACK_PENDING,
       pullExpiresMs: PULL_EXPIRES_MS,
       dispatchIntervalMs: parseDuration(config.TASK_DISPATCH_INTERVAL),
-      retentionMs: parseDuration(config.TASK_RETENTION),
       defaultTimeoutMs: parseDuration(config.TASK_DEFAULT_TIMEOUT),
       services,
     })

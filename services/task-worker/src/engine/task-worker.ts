@@ -30,7 +30,6 @@ export interface TaskWorkerOptions {
   maxAckPending: number
   pullExpiresMs: number
   dispatchIntervalMs: number
-  retentionMs: number
   defaultTimeoutMs: number
   services: TaskServices
 }
@@ -194,9 +193,10 @@ export class TaskWorker {
       while (!this.stopped && (await this.options.store.dispatchDue((tasks) => publishTasks({ publisher: this.options.publisher, subjects: this.options.subjects }, tasks), limit)) === limit) {
         // A backlog: keep going.
       }
+      // Finished tasks are deleted by the scheduled task system.task_retention; only the memory of
+      // old cancellations is pruned here.
       if (Date.now() - this.lastCleanup > 600_000) {
         this.lastCleanup = Date.now()
-        await this.options.store.deleteFinished(this.options.retentionMs)
         const expired = Date.now() - CANCELLATION_TTL_MS
         for (const [id, seen] of this.cancelled) if (seen < expired) this.cancelled.delete(id)
       }

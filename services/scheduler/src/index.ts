@@ -1,0 +1,6 @@
+export { schedulerTarget } from './target.ts'
+export { schedulerService } from './scheduler-service.ts'
+export { SchedulerConfigSchema, BUILT_IN_SCHEDULES_FILE, type SchedulerConfig } from './config.ts'
+export { loadScheduleFile, ScheduleFileError } from './schedule/schedule-file.ts'
+export { tickKey } from './engine/ticker.ts'
+export type { SchedulerContext } from './context.ts'
