@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type {} from '@latchkey/http'
-import type {} from '@latchkey/nats'
+import { startProcessSpan } from '@latchkey/nats'
 import type { TieredCache } from '@latchkey/cache'
 import { decodeJson, encodeJson, type L1InvalidationMessage, type WarmRequest } from './change-event.ts'
 import type { Subjects } from './subjects.ts'
@@ -45,7 +45,10 @@ export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: nu
         if (err) return
         if (lift) liftAgeLimit()
         const message = decodeJson<L1InvalidationMessage>(msg.data)
+        // The last hop of a write's trace: this replica dropping what the write made stale.
+        const span = startProcessSpan(msg, { attributes: { 'latchkey.cache.replica': replica } })
         for (const invalidation of message.invalidations) cache.invalidateLocal(invalidation)
+        span.end()
         const now = Date.now()
         for (const committedAt of message.committedAt) delay.record(Math.max(0, now - committedAt) / 1000)
       },
