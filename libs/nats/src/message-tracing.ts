@@ -112,13 +112,18 @@ export function startPublishSpan(subject: string, options: MessageSpanOptions & 
   return new RecordingMessageSpan(span, parent)
 }
 
+/** The trace context a received message carries in its headers (the root context when none, or while tracing is off). */
+export function messageContext(message: { headers?: MsgHdrs | undefined }): Context {
+  return message.headers && tracingStarted() ? propagation.extract(ROOT_CONTEXT, message.headers, headerGetter) : ROOT_CONTEXT
+}
+
 /**
  * A consumer span for processing one received message: `process <destination>`, a child of the
  * trace context the message carries in its headers (a root span when it carries none).
  */
 export function startProcessSpan(message: { subject: string; headers?: MsgHdrs | undefined }, options: MessageSpanOptions & { consumerGroup?: string } = {}): MessageSpan {
   if (!tracingStarted()) return noSpan
-  const parent = message.headers ? propagation.extract(ROOT_CONTEXT, message.headers, headerGetter) : ROOT_CONTEXT
+  const parent = messageContext(message)
   const attributes = messagingAttributes('process', message.subject, options)
   if (options.consumerGroup !== undefined) attributes['messaging.consumer.group.name'] = options.consumerGroup
   const span = tracer.startSpan(`process ${options.destination ?? message.subject}`, { kind: SpanKind.CONSUMER, attributes }, parent)

@@ -49,9 +49,9 @@ const attributesOf = (list: KeyValue[] = []) => Object.fromEntries(list.map((kv)
 /**
  * A real OTLP/HTTP receiver for tests (what a collector, Jaeger or Tempo would be): accepts
  * `POST /v1/traces` in the JSON encoding (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) and keeps
- * every span. Closed when the test ends.
+ * every span. On a free port unless `port` is given. Closed when the test ends.
  */
-export async function startOtlpReceiver(t: { teardown(fn: () => unknown): void }): Promise<OtlpReceiver> {
+export async function startOtlpReceiver(t: { teardown(fn: () => unknown): void }, options: { port?: number } = {}): Promise<OtlpReceiver> {
   const receiver: OtlpReceiver = { endpoint: '', spans: [], requests: 0 }
   const server = createServer((request, response) => {
     const chunks: Buffer[] = []
@@ -83,7 +83,10 @@ export async function startOtlpReceiver(t: { teardown(fn: () => unknown): void }
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', resolve)
+  })
   receiver.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   t.teardown(() => new Promise((resolve) => server.close(resolve)))
   return receiver

@@ -1,7 +1,7 @@
 import type { Msg } from '@nats-io/transport-node'
 import type { Subjects } from '@latchkey/events'
 import type { Log } from '@latchkey/logger'
-import { startProcessSpan } from '@latchkey/nats'
+import { messageContext, startProcessSpan, startPublishSpan } from '@latchkey/nats'
 import { encodeTask, PHASE, type Progress, type TaskMessage, type TaskPublisher, type TaskStore } from '@latchkey/tasks-client'
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, TaskRejectedError, type TaskRegistry } from '../registry.ts'
 import { retryDelayMs } from './backoff.ts'
@@ -210,7 +210,9 @@ export class Executor implements TaskExecutor {
   private async republish(msg: Msg, task: TaskMessage, offset: number): Promise<void> {
     try {
       const { deliveryCount, streamSeq } = deliveryInfo(msg.reply)
-      await this.options.publisher.publish(msg.subject, encodeTask({ ...task, offset }), `${task.id}:h${streamSeq}.${deliveryCount}`)
+      // The task stays in its enqueuer's trace.
+      const span = startPublishSpan(msg.subject, { parent: messageContext(msg), messageId: task.id, attributes: { 'latchkey.task.type': task.type } })
+      await span.endWith(this.options.publisher.publish(msg.subject, encodeTask({ ...task, offset }), `${task.id}:h${streamSeq}.${deliveryCount}`, span.inject()))
       ack(msg)
     } catch {
       nak(msg)
