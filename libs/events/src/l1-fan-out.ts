@@ -1,6 +1,6 @@
 import type { TieredCache } from '@latchkey/cache'
 import type { Log } from '@latchkey/logger'
-import type { NatsConnection } from '@nats-io/transport-node'
+import type { Msg, NatsConnection } from '@nats-io/transport-node'
 import { decodeJson, type L1InvalidationMessage } from './change-event.ts'
 import type { Subjects } from './subjects.ts'
 
@@ -8,8 +8,8 @@ export interface L1FanOutOptions {
   subjects: Subjects
   /** The L1 to keep fresh (its age is bounded, and it is dropped, around NATS outages). */
   cache: Pick<TieredCache, 'limitLocalAge' | 'clearLocal'>
-  /** Applies one fan-out message (one change event) to the L1. */
-  apply(message: L1InvalidationMessage): void
+  /** Applies one fan-out message (one change event) to the L1; `msg` carries its headers (trace context). */
+  apply(message: L1InvalidationMessage, msg: Msg): void
   /** While NATS is unreachable, the oldest L1 entry served. */
   degradedTtlMs: number
   log: Log
@@ -36,7 +36,7 @@ export function followL1FanOut(connection: NatsConnection, options: L1FanOutOpti
     callback: (err, msg) => {
       if (err) return
       if (lift) liftAgeLimit()
-      options.apply(decodeJson<L1InvalidationMessage>(msg.data))
+      options.apply(decodeJson<L1InvalidationMessage>(msg.data), msg)
     },
   })
 

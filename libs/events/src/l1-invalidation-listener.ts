@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import type {} from '@latchkey/http'
-import type {} from '@latchkey/nats'
+import { startProcessSpan } from '@latchkey/nats'
 import type { TieredCache } from '@latchkey/cache'
 import { decodeJson, encodeJson, type WarmRequest } from './change-event.ts'
 import { followL1FanOut } from './l1-fan-out.ts'
@@ -35,8 +35,11 @@ export const l1InvalidationListener = fp<{ subjects: Subjects; degradedTtlMs: nu
       cache,
       degradedTtlMs: options.degradedTtlMs,
       log: fastify.log,
-      apply: (message) => {
+      apply: (message, msg) => {
+        // The last hop of a write's trace: this replica dropping what the write made stale.
+        const span = startProcessSpan(msg, { attributes: { 'latchkey.cache.replica': replica } })
         for (const invalidation of message.invalidations) cache.invalidateLocal(invalidation)
+        span.end()
         const now = Date.now()
         for (const committedAt of message.committedAt) delay.record(Math.max(0, now - committedAt) / 1000)
       },

@@ -1,12 +1,23 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api'
 import { pino, type Logger, type LoggerOptions } from 'pino'
 
 export type { Logger }
 
 /**
- * The one logger factory: JSON lines on stdout (what Kubernetes collects), the level from
- * LOG_LEVEL, secrets in URLs and headers redacted.
+ * The active span's ids, so that a log line can be found from its trace and the other way round.
+ * A fresh object each time: pino merges the line's own fields into it.
  */
-export function createLogger(options: { level: string; name: string; base?: Record<string, unknown> }): Logger {
+function traceIds(): object {
+  const span = trace.getSpanContext(context.active())
+  return span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {}
+}
+
+/**
+ * The one logger factory: JSON lines on stdout (what Kubernetes collects), the level from
+ * LOG_LEVEL, secrets in URLs and headers redacted. With `traceIds` (tracing is on) each line
+ * carries the `trace_id` and `span_id` of the span it was written in; without, nothing is looked up.
+ */
+export function createLogger(options: { level: string; name: string; base?: Record<string, unknown>; traceIds?: boolean }): Logger {
   const config: LoggerOptions = {
     level: options.level,
     name: options.name,
@@ -14,6 +25,7 @@ export function createLogger(options: { level: string; name: string; base?: Reco
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', 'databaseUrl', 'redisUrl'], censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    ...(options.traceIds ? { mixin: traceIds } : {}),
   }
   return pino(config)
 }

@@ -4,9 +4,9 @@ import type { Logger } from '@latchkey/logger'
 /**
  * On SIGTERM or SIGINT: stop taking new work (`/readyz` answers 503 while draining), let what is
  * in flight finish and close every connection within `graceMs`, then exit 0; exit 1 when closing
- * fails or the grace period runs out.
+ * fails or the grace period runs out. `afterClose` runs last (e.g. exporting the last spans).
  */
-export function stopOnSignals(app: HttpServer, logger: Logger, graceMs: number): void {
+export function stopOnSignals(app: HttpServer, logger: Logger, graceMs: number, afterClose?: () => Promise<void> | undefined): void {
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
@@ -19,6 +19,7 @@ export function stopOnSignals(app: HttpServer, logger: Logger, graceMs: number):
     }, graceMs).unref()
     try {
       await app.close()
+      await afterClose?.()
       logger.info('stopped')
       process.exit(0)
     } catch (err) {

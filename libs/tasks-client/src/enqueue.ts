@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Subjects } from '@latchkey/events'
+import { startPublishSpan } from '@latchkey/nats'
+import { activeTraceContext, traceContextFrom } from '@latchkey/telemetry'
 import { InvalidTaskError, PayloadTooLargeError, TaskQueueNotAllowedError, TaskQueueUnavailableError, UnknownQueueError, UnknownTaskTypeError } from './errors.ts'
 import { DEFAULT_PRIORITY, isQueue, LIMITS, PRIORITIES, QUEUES, type Enqueued, type EnqueueInput, type Priority, type TaskMessage } from './model.ts'
 import type { DueTask, TaskStore } from './task-store.ts'
@@ -58,15 +60,20 @@ export function validateInput(ctx: Pick<EnqueueContext, 'maxPayloadBytes' | 'cat
 
 /** Publishes tasks to their lanes, all at once, resolving when JetStream stored every one. */
 export async function publishTasks(ctx: Pick<EnqueueContext, 'publisher' | 'subjects'>, tasks: DueTask[] | TaskMessage[], options: { deduplicate?: boolean } = {}): Promise<void> {
-  const messages = tasks.map((t) => ('message' in t ? t : { message: t, redrive: false }))
+  const messages: DueTask[] = tasks.map((t) => ('message' in t ? t : { message: t, redrive: false }))
   const deduplicate = options.deduplicate ?? true
   try {
     await Promise.all(
-      messages.map(({ message, redrive }) =>
+      messages.map(({ message, redrive, traceContext }) => {
+        const subject = ctx.subjects.task(message.queue, message.priority)
+        // A child of the enqueue: the active span, or for a task published later from
+        // PostgreSQL, the enqueue's context stored with it.
+        const span = startPublishSpan(subject, { messageId: message.id, attributes: { 'latchkey.task.type': message.type }, ...(traceContext ? { parent: traceContextFrom(traceContext) } : {}) })
         // Publications that may be repeated (the dispatcher's, after a crash) carry a message id that
         // JetStream deduplicates; a redrive is a new publication. A plain enqueue is published once.
-        ctx.publisher.publish(ctx.subjects.task(message.queue, message.priority), encodeTask(message), deduplicate ? `${message.id}${redrive ? `:r${message.offset}` : ''}` : undefined),
-      ),
+        const msgId = deduplicate ? `${message.id}${redrive ? `:r${message.offset}` : ''}` : undefined
+        return span.endWith(ctx.publisher.publish(subject, encodeTask(message), msgId, span.inject()))
+      }),
     )
   } catch (err) {
     throw new TaskQueueUnavailableError((err as Error).message)
@@ -88,6 +95,7 @@ export async function publishTasks(ctx: Pick<EnqueueContext, 'publisher' | 'subj
 export async function enqueueTasks(ctx: EnqueueContext, inputs: EnqueueInput[]): Promise<Enqueued[]> {
   inputs.forEach((input, index) => validateInput(ctx, input, inputs.length > 1 ? index : undefined))
   const now = Date.now()
+  const traceContext = activeTraceContext()
   const tasks = inputs.map((input) => {
     const message: TaskMessage = {
       id: randomUUID(),
@@ -112,7 +120,7 @@ export async function enqueueTasks(ctx: EnqueueContext, inputs: EnqueueInput[]):
   const stagedWork = (async () => {
     if (staged.length === 0) return
     const inserted = await ctx.store.writer.insert(
-      staged.map((t) => ({ message: t.message, idempotencyKey: t.key, dispatchAt: now + (t.delayMs > 0 ? t.delayMs : KEYED_DISPATCH_GRACE_MS) })),
+      staged.map((t) => ({ message: t.message, idempotencyKey: t.key, dispatchAt: now + (t.delayMs > 0 ? t.delayMs : KEYED_DISPATCH_GRACE_MS), traceContext })),
     )
     const existing = await ctx.store.findByKeys(staged.filter((_, i) => !inserted[i]).map((t) => t.key!).filter(Boolean))
     const publishNow: TaskMessage[] = []
@@ -133,7 +141,7 @@ export async function enqueueTasks(ctx: EnqueueContext, inputs: EnqueueInput[]):
   const directWork = (async () => {
     if (direct.length === 0) return
     await publishTasks(ctx, direct.map((t) => t.message), { deduplicate: false })
-    await ctx.store.writer.insert(direct.map((t) => ({ message: t.message })))
+    await ctx.store.writer.insert(direct.map((t) => ({ message: t.message, traceContext })))
     ctx.onEnqueued?.(direct.map((t) => t.message))
   })()
 

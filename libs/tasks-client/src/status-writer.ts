@@ -17,6 +17,8 @@ export interface NewTask {
   idempotencyKey?: string | undefined
   /** Set while the task waits in PostgreSQL to be published (delayed, or keyed until its publish). */
   dispatchAt?: number | undefined
+  /** W3C trace context of the enqueue (empty or absent while tracing is off). */
+  traceContext?: Record<string, string> | undefined
 }
 
 /** What one attempt did to a task; several for one task within a flush are merged. */
@@ -50,10 +52,10 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 const newer = `(t.status <> 'cancelled' AND (u.attempts, u.phase) > (t.attempts, t.phase))`
 
 const insertSql = `
-INSERT INTO tasks (id, queue, type, priority, status, payload, idempotency_key, max_attempts, backoff_base_ms, backoff_max_ms, attempts, dispatch_at, created_at)
-SELECT u.id, u.queue, u.type, u.priority, 'queued', u.payload::jsonb, u.key, u.max_attempts, u.base_ms, u.max_ms, u.attempts, u.dispatch_at, u.created_at
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::timestamptz[], $12::timestamptz[])
-  AS u(id, queue, type, priority, payload, key, max_attempts, base_ms, max_ms, attempts, dispatch_at, created_at)
+INSERT INTO tasks (id, queue, type, priority, status, payload, idempotency_key, max_attempts, backoff_base_ms, backoff_max_ms, attempts, dispatch_at, created_at, trace_context)
+SELECT u.id, u.queue, u.type, u.priority, 'queued', u.payload::jsonb, u.key, u.max_attempts, u.base_ms, u.max_ms, u.attempts, u.dispatch_at, u.created_at, u.trace_context::jsonb
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::timestamptz[], $12::timestamptz[], $13::text[])
+  AS u(id, queue, type, priority, payload, key, max_attempts, base_ms, max_ms, attempts, dispatch_at, created_at, trace_context)
 ON CONFLICT DO NOTHING
 RETURNING id`
 
@@ -214,6 +216,7 @@ export class StatusWriter {
       rows.map((r) => r.message.offset),
       rows.map((r) => iso(r.dispatchAt)),
       rows.map((r) => iso(r.message.createdAt)),
+      rows.map((r) => (r.traceContext?.traceparent ? JSON.stringify(r.traceContext) : null)),
     ])
     return new Set(inserted.map((r) => r.id))
   }

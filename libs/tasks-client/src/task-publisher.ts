@@ -1,4 +1,4 @@
-import { createInbox, headers, type NatsConnection, type Subscription } from '@nats-io/transport-node'
+import { createInbox, headers, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node'
 
 const decoder = new TextDecoder()
 
@@ -21,12 +21,13 @@ export class TaskPublisher {
     private readonly timeoutMs = 5_000,
   ) {}
 
-  publish(subject: string, data: Uint8Array, msgId?: string): Promise<void> {
+  /** `traceHeaders`: the publish span's W3C trace context (absent while tracing is off). */
+  publish(subject: string, data: Uint8Array, msgId?: string, traceHeaders?: MsgHdrs): Promise<void> {
     this.start()
     const token = (++this.sequence).toString(36)
-    let h: ReturnType<typeof headers> | undefined
+    let h = traceHeaders
     if (msgId !== undefined) {
-      h = headers()
+      h ??= headers()
       h.set('Nats-Msg-Id', msgId)
     }
     return new Promise<void>((resolve, reject) => {

@@ -57,6 +57,8 @@ export interface DueTask {
   message: TaskMessage
   /** Dispatch of a redriven task: its message id must differ from the first publication's. */
   redrive: boolean
+  /** W3C trace context of the enqueue, which the publish continues. */
+  traceContext?: Record<string, string> | null
 }
 
 export interface TaskStoreOptions {
@@ -189,8 +191,9 @@ export class TaskStore {
         backoff_base_ms: number | null
         backoff_max_ms: number | null
         attempts: number
+        trace_context: Record<string, string> | null
       }>(
-        `SELECT id, queue, type, priority, payload, created_at, max_attempts, backoff_base_ms, backoff_max_ms, attempts
+        `SELECT id, queue, type, priority, payload, created_at, max_attempts, backoff_base_ms, backoff_max_ms, attempts, trace_context
          FROM tasks WHERE dispatch_at <= now() AND status = 'queued' ORDER BY dispatch_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [limit],
       )
@@ -209,7 +212,7 @@ export class TaskStore {
               ...(backoff ? { backoff } : {}),
               offset: r.attempts,
             }
-            return { message, redrive: r.attempts > 0 }
+            return { message, redrive: r.attempts > 0, traceContext: r.trace_context }
           }),
         )
         await client.query('UPDATE tasks SET dispatch_at = NULL WHERE id = ANY($1::uuid[])', [rows.map((r) => r.id)])

@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, type ConsumerMessages, type JsMsg 
 import type { TieredCache } from '@latchkey/cache'
 import { decodeJson, encodeJson, ensureChangeStream, type ChangeEvent, type L1InvalidationMessage, type Subjects } from '@latchkey/events'
 import type { Log } from '@latchkey/logger'
-import type { NatsConnection } from '@latchkey/nats'
+import { startProcessSpan, startPublishSpan, type NatsConnection } from '@latchkey/nats'
 import type { Counter, Histogram, Meter } from '@latchkey/telemetry'
 
 export const CONSUMER_NAME = 'cache-invalidator'
@@ -94,10 +94,17 @@ export class InvalidationConsumer {
   }
 
   private async apply(batch: JsMsg[]): Promise<void> {
+    const { cache, subjects } = this.options
     const events = batch.map((m) => decodeJson<ChangeEvent>(m.data))
-    const invalidations = events.flatMap((e) => e.invalidations)
+    // A span per event, continuing the trace of the write that made it; its Redis work and its
+    // fan-out run inside it.
+    const spans = batch.map((message, i) =>
+      startProcessSpan(message, { destination: subjects.allChanges, consumerGroup: CONSUMER_NAME, messageId: events[i]!.id, attributes: { 'latchkey.event.type': events[i]!.type } }),
+    )
     // Redis first, so that the replicas warming what the fan-out drops never read a stale L2 copy.
-    const redisFailure = await Promise.all(invalidations.map((invalidation) => this.options.cache.invalidateShared(invalidation))).then(
+    const redisFailure = await Promise.all(
+      events.map((event, i) => spans[i]!.run(() => Promise.all(event.invalidations.map((invalidation) => cache.invalidateShared(invalidation))))),
+    ).then(
       () => undefined,
       (err: Error) => err,
     )
@@ -105,10 +112,8 @@ export class InvalidationConsumer {
     let fanOutFailure: Error | undefined
     try {
       // One message per event (each fits: the relay keeps events under NATS's limit), in order.
-      for (const event of events) {
-        if (event.invalidations.length === 0) continue
-        const fanOut: L1InvalidationMessage = { invalidations: event.invalidations, committedAt: [Date.parse(event.committedAt)] }
-        this.options.connection.publish(this.options.subjects.l1Invalidations, encodeJson(fanOut))
+      for (const [i, event] of events.entries()) {
+        if (event.invalidations.length > 0) spans[i]!.run(() => this.fanOut(event))
       }
     } catch (err) {
       fanOutFailure = err as Error
@@ -119,6 +124,7 @@ export class InvalidationConsumer {
       this.totals.failures++
       this.options.log.warn({ err: { message: failure.message }, events: batch.length }, 'invalidation batch failed; the events wait in JetStream')
       for (const message of batch) message.nak(retryDelayMs)
+      for (const span of spans) span.end(failure)
       return
     }
     const now = Date.now()
@@ -135,7 +141,22 @@ export class InvalidationConsumer {
       }
       this.totals.partitions += event.invalidations.length
       batch[i]!.ack()
+      spans[i]!.end()
     }
     this.totals.events += events.length
+  }
+
+  /** Tells every process holding an L1 to drop what `event` made stale, in the event's trace. */
+  private fanOut(event: ChangeEvent): void {
+    const { connection, subjects } = this.options
+    const message: L1InvalidationMessage = { invalidations: event.invalidations, committedAt: [Date.parse(event.committedAt)] }
+    const span = startPublishSpan(subjects.l1Invalidations, { messageId: event.id })
+    try {
+      connection.publish(subjects.l1Invalidations, encodeJson(message), { headers: span.inject() })
+      span.end()
+    } catch (err) {
+      span.end(err)
+      throw err
+    }
   }
 }

@@ -1,8 +1,9 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream'
 import { headers, type NatsConnection } from '@nats-io/transport-node'
-import type { Histogram, Meter } from '@latchkey/telemetry'
+import { traceContextFrom, type Histogram, type Meter } from '@latchkey/telemetry'
 import { encodeJson, ensureChangeStream, OUTBOX_CHANNEL, type ChangeEvent, type Subjects } from '@latchkey/events'
 import type { Log } from '@latchkey/logger'
+import { startPublishSpan } from '@latchkey/nats'
 import pg from 'pg'
 
 // One relay per database publishes at a time (per-organization order needs a single publisher);
@@ -170,9 +171,18 @@ export class OutboxRelay {
       payload,
       invalidations,
     }
+    const subject = this.options.subjects.change(row.org_id)
+    // The event continues the trace of the write that made it (its context was stored with the
+    // row), whichever replica relays it. Tracing off: the stored headers travel as they are.
+    const span = startPublishSpan(subject, {
+      parent: traceContextFrom(row.trace_context),
+      destination: this.options.subjects.allChanges,
+      messageId: row.event_id,
+      attributes: { 'latchkey.event.type': row.type },
+    })
     const h = headers()
     for (const [name, value] of Object.entries(row.trace_context)) h.set(name, value)
-    return this.js.publish(this.options.subjects.change(row.org_id), this.encodeWithinLimit(event), { msgID: row.event_id, headers: h, timeout: 5_000 })
+    return span.endWith(this.js.publish(subject, this.encodeWithinLimit(event), { msgID: row.event_id, headers: span.inject(h), timeout: 5_000 }))
   }
 
   /**

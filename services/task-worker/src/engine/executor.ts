@@ -1,6 +1,7 @@
 import type { Msg } from '@nats-io/transport-node'
 import type { Subjects } from '@latchkey/events'
 import type { Log } from '@latchkey/logger'
+import { messageContext, startProcessSpan, startPublishSpan } from '@latchkey/nats'
 import { encodeTask, PHASE, type Progress, type TaskMessage, type TaskPublisher, type TaskStore } from '@latchkey/tasks-client'
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, TaskRejectedError, type TaskRegistry } from '../registry.ts'
 import { retryDelayMs } from './backoff.ts'
@@ -45,7 +46,7 @@ export class Executor implements TaskExecutor {
   constructor(private readonly options: ExecutorOptions) {}
 
   async execute(msg: Msg, release: () => void, running: RunningTask): Promise<void> {
-    const { store, registry, metrics } = this.options
+    const { metrics } = this.options
     let task: TaskMessage
     try {
       task = JSON.parse(decoder.decode(msg.data)) as TaskMessage
@@ -64,6 +65,19 @@ export class Executor implements TaskExecutor {
       return
     }
     const { deliveryCount } = deliveryInfo(msg.reply)
+    // A span per attempt, a child of the enqueue's publish: the handler's own work is inside it.
+    const span = startProcessSpan(msg, {
+      consumerGroup: this.options.subjects.taskConsumer(task.queue, task.priority),
+      messageId: task.id,
+      attributes: { 'latchkey.task.type': task.type, 'latchkey.task.attempt': (task.offset ?? 0) + deliveryCount },
+    })
+    const error = await span.run(() => this.attempt(msg, task, deliveryCount, release, running))
+    span.end(error)
+  }
+
+  /** Runs one attempt and records its outcome; answers its error when it did not succeed. */
+  private async attempt(msg: Msg, task: TaskMessage, deliveryCount: number, release: () => void, running: RunningTask): Promise<string | undefined> {
+    const { store, registry, metrics } = this.options
     const definition = registry.get(task.type)
     const maxAttempts = task.maxAttempts ?? definition?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
     const attempt = (task.offset ?? 0) + deliveryCount
@@ -74,7 +88,7 @@ export class Executor implements TaskExecutor {
       const error = `attempt ${attempt - 1} of ${maxAttempts} never finished: its worker stopped before acknowledging it`
       await this.settle(msg, { task, attempts: attempt - 1, phase: PHASE.finished, status: 'dead', finishedAt: Date.now(), error }, () => ack(msg))
       metrics.outcome(task, 'dead', 0)
-      return
+      return error
     }
 
     const startedAt = Date.now()
@@ -132,7 +146,7 @@ export class Executor implements TaskExecutor {
       clearTimeout(timer)
       release()
     }
-    if (running.handedBack) return
+    if (running.handedBack) return 'handed back: the worker shut down while it ran'
     const finishedAt = Date.now()
     const seconds = (finishedAt - startedAt) / 1000
 
@@ -148,7 +162,7 @@ export class Executor implements TaskExecutor {
       if (outcome.ok) {
         await this.settle(msg, { task, attempts: attempt, phase: PHASE.finished, status: 'succeeded', startedAt, finishedAt, result, log: { [attempt]: { startedAt, finishedAt } } }, () => ack(msg))
         metrics.outcome(task, 'succeeded', seconds)
-        return
+        return undefined
       }
     }
     const error = describe(outcome.err)
@@ -163,6 +177,7 @@ export class Executor implements TaskExecutor {
       await this.settle(msg, { task, attempts: attempt, phase: PHASE.finished, status: 'dead', startedAt, finishedAt, error, log }, () => ack(msg))
       metrics.outcome(task, 'dead', seconds)
     }
+    return error
   }
 
   /**
@@ -199,7 +214,9 @@ export class Executor implements TaskExecutor {
   private async republish(msg: Msg, task: TaskMessage, offset: number): Promise<void> {
     try {
       const { deliveryCount, streamSeq } = deliveryInfo(msg.reply)
-      await this.options.publisher.publish(msg.subject, encodeTask({ ...task, offset }), `${task.id}:h${streamSeq}.${deliveryCount}`)
+      // The task stays in its enqueuer's trace.
+      const span = startPublishSpan(msg.subject, { parent: messageContext(msg), messageId: task.id, attributes: { 'latchkey.task.type': task.type } })
+      await span.endWith(this.options.publisher.publish(msg.subject, encodeTask({ ...task, offset }), `${task.id}:h${streamSeq}.${deliveryCount}`, span.inject()))
       ack(msg)
     } catch {
       nak(msg)
