@@ -1,4 +1,5 @@
 import { cacheInvalidatorTarget } from '@latchkey/cache-invalidator'
+import { monitorTarget } from '@latchkey/monitor'
 import { permissionTarget } from '@latchkey/permission'
 import type { TargetRegistry } from '@latchkey/runtime'
 import { taskWorkerTarget } from '@latchkey/task-worker'
@@ -8,4 +9,5 @@ export const targets: TargetRegistry = {
   permission: permissionTarget,
   'cache-invalidator': cacheInvalidatorTarget,
   'task-worker': taskWorkerTarget,
+  monitor: monitorTarget,
 }
