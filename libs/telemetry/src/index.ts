@@ -1,4 +1,7 @@
 export { createMetrics, type Metrics } from './metrics.ts'
 export { observeProcess } from './process-metrics.ts'
 export type { KeyedHistogram } from './keyed-histogram.ts'
+export { KeyedCounter } from './keyed-counter.ts'
+export { observeSystem } from './system-metrics.ts'
+export { ScheduleMetrics } from './schedule-metrics.ts'
 export type { Meter, Counter, Histogram, Attributes } from '@opentelemetry/api'
