@@ -35,8 +35,8 @@ export interface PrivatePrometheus {
  * Runs a server binary in a temporary folder of its own, waits until `readyPath` answers 200, and
  * kills it and removes the folder when the test ends.
  */
-async function startServer(t: Teardown, options: { binary: string; args: (dir: string, port: number) => string[]; files: (dir: string) => Record<string, string>; readyPath: string }) {
-  const port = await freePort()
+async function startServer(t: Teardown, options: { port?: number; binary: string; args: (dir: string, port: number) => string[]; files: (dir: string) => Record<string, string>; readyPath: string }) {
+  const port = options.port ?? (await freePort())
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-prom-'))
   for (const [name, content] of Object.entries(options.files(dir))) writeFileSync(join(dir, name), content)
   const output: string[] = []
@@ -69,10 +69,12 @@ const getJson = async <T>(url: string): Promise<T> => {
 /**
  * Debian's `prometheus-alertmanager` of the test's own (no cluster, a receiver that sends nothing,
  * grouping that lets each alert through at once), so tests see exactly what the monitor sent.
+ * `port`: a port chosen beforehand (a test that starts Alertmanager only after its client).
  */
-export async function startAlertmanager(t: Teardown): Promise<PrivateAlertmanager> {
+export async function startAlertmanager(t: Teardown, options: { port?: number } = {}): Promise<PrivateAlertmanager> {
   const config = ['route:', '  receiver: none', '  group_by: [alertname]', '  group_wait: 0s', '  group_interval: 1s', '  repeat_interval: 1h', 'receivers:', '  - name: none', ''].join('\n')
   const url = await startServer(t, {
+    port: options.port,
     binary: 'prometheus-alertmanager',
     files: () => ({ 'alertmanager.yml': config }),
     args: (dir, port) => [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],

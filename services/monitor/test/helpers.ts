@@ -57,12 +57,13 @@ export type TapTest = Parameters<Parameters<typeof tap.test>[0]>[0]
 /**
  * The proof of a rule: made to breach (its threshold lowered at run time, `provoke` doing the
  * real thing), it fires and arrives in Alertmanager with a Prometheus rule's labels and
- * annotations; put back (`restore`), it resolves and leaves Alertmanager; its episode is in the
+ * annotations; put back (`restore`: a rule change, or the real thing undone), it resolves and
+ * leaves Alertmanager; its episode is in the
  * history with start, end and peak.
  */
 export async function fireAndResolve(
   t: TapTest,
-  options: { client: Client; alertmanager: PrivateAlertmanager; rule: string; breach: Record<string, unknown>; restore: Record<string, unknown>; provoke?: () => Promise<unknown>; labels?: Record<string, string | RegExp> },
+  options: { client: Client; alertmanager: PrivateAlertmanager; rule: string; breach: Record<string, unknown>; restore: Record<string, unknown> | (() => Promise<unknown>); provoke?: () => Promise<unknown>; labels?: Record<string, string | RegExp> },
 ): Promise<void> {
   const { client, alertmanager, rule } = options
   const changed = await client.put(`/v1/alert-rules/${rule}`, { for: '0s', cooldown: '0s', maxPerHour: 3600, ...options.breach })
@@ -76,7 +77,8 @@ export async function fireAndResolve(
   const listed = (await client.get('/v1/alerts')).body.items.find((a: { rule: string }) => a.rule === rule)
   t.ok(listed, `${rule} is listed by GET /v1/alerts`)
 
-  t.equal((await client.put(`/v1/alert-rules/${rule}`, options.restore)).status, 200, `${rule} restored`)
+  if (typeof options.restore === 'function') await options.restore()
+  else t.equal((await client.put(`/v1/alert-rules/${rule}`, options.restore)).status, 200, `${rule} restored`)
   await eventually(`${rule} to leave Alertmanager`, async () => ((await alertmanager.alerts()).some((a) => a.labels.alertname === rule) ? undefined : true))
   const episode = await eventually(`${rule}'s ended episode`, async () => (await client.get(`/v1/alerts/history?rule=${rule}`)).body.items.find((e: { endedAt: string | null }) => e.endedAt !== null))
   t.ok(Date.parse(episode.endedAt) >= Date.parse(episode.startedAt), `${rule}: the episode has a start and an end`)
