@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { join } from 'node:path'
+import type { Database } from '@latchkey/db'
 import type { Log } from '@latchkey/logger'
 import type { Priority, QueueName, TaskTypeCatalog } from '@latchkey/tasks-client'
 
@@ -16,6 +17,8 @@ export interface TaskContext {
   /** Aborted when the attempt times out or the worker hands the task back at shutdown. */
   signal: AbortSignal
   log: Log
+  /** The process's PostgreSQL client, for handlers whose work is in the database. */
+  db: Database
 }
 
 export interface TaskDefinition<Payload = any, Result = unknown> {

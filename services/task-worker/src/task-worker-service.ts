@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { parseDuration } from '@latchkey/config'
+import type {} from '@latchkey/db'
 import type {} from '@latchkey/events'
 import type { HttpServer } from '@latchkey/http'
 import type {} from '@latchkey/nats'
@@ -74,6 +75,7 @@ export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
       metrics,
       meter: fastify.metrics.meter,
       log: fastify.log,
+      db: fastify.db,
       cancellations,
       publisher,
       queues: workedQueues(config.TASK_QUEUES),

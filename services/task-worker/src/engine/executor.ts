@@ -1,5 +1,6 @@
 import type { Msg } from '@nats-io/transport-node'
 import type { Subjects } from '@latchkey/events'
+import type { Database } from '@latchkey/db'
 import type { Log } from '@latchkey/logger'
 import { encodeTask, PHASE, type Progress, type TaskMessage, type TaskPublisher, type TaskStore } from '@latchkey/tasks-client'
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, TaskRejectedError, type TaskRegistry } from '../registry.ts'
@@ -28,6 +29,7 @@ export interface ExecutorOptions {
   subjects: Subjects
   metrics: TaskMetrics
   log: Log
+  db: Database
   /** Ids of cancelled tasks (kept by the cancellation watcher). */
   cancelled: { has(id: string): boolean }
   defaultTimeoutMs: number
@@ -111,6 +113,7 @@ export class Executor implements TaskExecutor {
         attempt,
         maxAttempts,
         log,
+        db: this.options.db,
         get signal(): AbortSignal {
           if (!controller) {
             controller = new AbortController()

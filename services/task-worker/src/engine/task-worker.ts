@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstreamManager, type JetStreamManager } fro
 import { KvWatchInclude, type KV } from '@nats-io/kv'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Subjects } from '@latchkey/events'
+import type { Database } from '@latchkey/db'
 import type { Log } from '@latchkey/logger'
 import type { Meter } from '@latchkey/telemetry'
 import { CANCELLATION_TTL_MS, PRIORITIES, publishTasks, QUEUES, type Priority, type QueueName, type TaskPublisher, type TaskStore } from '@latchkey/tasks-client'
@@ -18,6 +19,7 @@ export interface TaskWorkerOptions {
   metrics: TaskMetrics
   meter: Meter
   log: Log
+  db: Database
   cancellations: KV
   publisher: TaskPublisher
   /** Queues this process works on (it serves the API and dispatches delayed tasks either way). */
@@ -59,6 +61,7 @@ export class TaskWorker {
       subjects: options.subjects,
       metrics: options.metrics,
       log: options.log,
+      db: options.db,
       cancelled: { has: (id) => this.cancelled.has(id) },
       defaultTimeoutMs: options.defaultTimeoutMs,
     })
