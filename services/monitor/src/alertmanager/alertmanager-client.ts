@@ -1,5 +1,6 @@
 import type { Alert } from '../engine/alert-tracker.ts'
 import type { EffectiveRule } from '../rules/effective-rules.ts'
+import { annotationsOf } from '../rules/promql.ts'
 
 /** An alert as Alertmanager's v2 API takes it (POST /api/v2/alerts). */
 export interface PostableAlert {
@@ -20,13 +21,10 @@ export function renderTemplate(template: string, alert: Pick<Alert, 'labels' | '
 
 /** Labels and annotations as a Prometheus alerting rule carries them, so routes and templates written for Prometheus match. */
 export function toPostableAlert(alert: Alert, rule: EffectiveRule, runbookBaseUrl: string, endsAt: number): PostableAlert {
+  const annotations = annotationsOf(rule, runbookBaseUrl, formatValue(alert.value))
   return {
     labels: { ...alert.labels, alertname: alert.rule, severity: alert.severity },
-    annotations: {
-      summary: renderTemplate(rule.summary, alert),
-      description: `${rule.description}: ${formatValue(alert.value)} (threshold ${rule.op} ${rule.threshold})`,
-      runbook_url: `${runbookBaseUrl}#${rule.runbook}`,
-    },
+    annotations: { ...annotations, summary: renderTemplate(annotations.summary!, alert) },
     startsAt: new Date(alert.since).toISOString(),
     endsAt: new Date(endsAt).toISOString(),
   }
