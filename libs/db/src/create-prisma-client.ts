@@ -29,7 +29,7 @@ export function createPrismaClient(options: { url: string; poolSize: number; met
   const adapter = new PrismaPg(
     {
       connectionString: options.url,
-      ...(options.metrics ? { Client: options.metrics.clientClass() } : {}),
+      ...(options.metrics ? { Client: options.metrics.clientClass('main') } : {}),
       max: options.poolSize,
       connectionTimeoutMillis: 3_000,
       idleTimeoutMillis: 30_000,

@@ -10,6 +10,8 @@ import { QueryMetrics } from './query-metrics.ts'
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database
+    /** The process's query metrics: another pool of its own reports through `dbMetrics.clientClass(name)`. */
+    dbMetrics: QueryMetrics
   }
 }
 
@@ -46,7 +48,7 @@ export const databasePlugin = fp<DatabasePluginOptions>(
       if (isDependencyOutage(err)) throw new DatabaseUnreachableError(options.url, err)
       throw err
     }
-    const metrics = new QueryMetrics(fastify.metrics, (options.slowQueryMs ?? 1_000) / 1000, 'main')
+    const metrics = new QueryMetrics(fastify.metrics, (options.slowQueryMs ?? 1_000) / 1000)
     const db = createPrismaClient({ url: options.url, poolSize: options.poolSize, metrics })
     try {
       await db.$queryRaw`SELECT 1`
@@ -55,6 +57,7 @@ export const databasePlugin = fp<DatabasePluginOptions>(
       throw new DatabaseUnreachableError(options.url, err)
     }
     fastify.decorate('db', db)
+    fastify.decorate('dbMetrics', metrics)
     observeDatabaseReachability(fastify.metrics.meter, () => db.$queryRaw`SELECT 1`)
     fastify.readiness.add({
       name: 'postgresql',

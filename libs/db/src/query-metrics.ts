@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { isDependencyOutage } from '@latchkey/errors'
-import type { Metrics } from '@latchkey/telemetry'
+import { KeyedCounter, type Metrics } from '@latchkey/telemetry'
 
 // Bounds in seconds, with the slow-query mark of the replaced system (1 s) among them.
 const durationBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10]
@@ -14,50 +14,48 @@ const textOf = (query: unknown): string => (typeof query === 'string' ? query : 
 
 /**
  * Query durations (OpenTelemetry's `db.client.operation.duration`), slow queries (at least
- * `slowMs`, the replaced system's 1 s by default) and connection errors (a query or a connect
- * lost to an unreachable or restarting server) of one connection pool, by operation.
+ * `slowSeconds`, the replaced system's 1 s by default) and connection errors (a query or a connect
+ * lost to an unreachable or restarting server), by connection pool and operation. One per
+ * process (its instruments can be registered once), shared by every pool through `clientClass`.
  */
 export class QueryMetrics {
   private readonly duration
-  private slow = new Map<string, number>()
-  private connectionErrors = 0
+  private readonly slow = new KeyedCounter()
+  private readonly connectionErrors = new KeyedCounter()
 
   constructor(
     metrics: Metrics,
     private readonly slowSeconds: number,
-    private readonly pool: string,
   ) {
     this.duration = metrics.keyedHistogram('db_client_operation_duration_seconds', { unit: 's', description: 'Duration of database queries, by operation and outcome', boundaries: durationBuckets })
-    metrics.meter.createObservableCounter('latchkey_db_slow_queries', { description: `Database queries that took at least the slow-query threshold` }).addCallback((result) => {
-      for (const [operation, count] of this.slow) result.observe(count, { 'db.system.name': 'postgresql', 'db.operation.name': operation, pool: this.pool })
-    })
-    metrics.meter.createObservableCounter('latchkey_db_connection_errors', { description: 'Connections that could not be made or broke, and queries lost with them' }).addCallback((result) => {
-      result.observe(this.connectionErrors, { 'db.system.name': 'postgresql', pool: this.pool })
-    })
+    metrics.meter.createObservableCounter('latchkey_db_slow_queries', { description: 'Database queries that took at least the slow-query threshold' }).addCallback((result) => this.slow.observe(result))
+    metrics.meter
+      .createObservableCounter('latchkey_db_connection_errors', { description: 'Connections that could not be made or broke, and queries lost with them' })
+      .addCallback((result) => this.connectionErrors.observe(result))
   }
 
-  record(text: string, seconds: number, error: unknown): void {
+  record(pool: string, text: string, seconds: number, error: unknown): void {
     const operation = operationOf(text)
     const outcome = error === undefined ? 'ok' : 'error'
-    this.duration.record(seconds, `${this.pool} ${operation} ${outcome}`, () => ({ 'db.system.name': 'postgresql', 'db.operation.name': operation, pool: this.pool, outcome }))
-    if (seconds >= this.slowSeconds) this.slow.set(operation, (this.slow.get(operation) ?? 0) + 1)
-    if (error !== undefined && isDependencyOutage(error)) this.connectionErrors++
+    this.duration.record(seconds, `${pool} ${operation} ${outcome}`, () => ({ 'db.system.name': 'postgresql', 'db.operation.name': operation, pool, outcome }))
+    if (seconds >= this.slowSeconds) this.slow.add(`${pool} ${operation}`, () => ({ 'db.system.name': 'postgresql', 'db.operation.name': operation, pool }))
+    if (error !== undefined && isDependencyOutage(error)) this.connectionFailed(pool)
   }
 
-  connectionFailed(): void {
-    this.connectionErrors++
+  connectionFailed(pool: string): void {
+    this.connectionErrors.add(pool, () => ({ 'db.system.name': 'postgresql', pool }))
   }
 
-  /** A `pg.Client` that reports to these metrics (for `new pg.Pool({ Client })`, which adapter-pg passes through). */
-  clientClass(): typeof pg.Client {
+  /** A `pg.Client` whose queries and connects count for `pool` (for `new pg.Pool({ Client })`, which adapter-pg passes through). */
+  clientClass(pool: string): typeof pg.Client {
     const metrics = this
     return class InstrumentedClient extends pg.Client {
       override connect(...args: any[]): any {
         const callback = args[0] as ((err: Error | null, client?: unknown) => void) | undefined
         const connect = super.connect as (...a: any[]) => any
-        if (callback) return connect.call(this, (err: Error | null, client?: unknown) => (err && metrics.connectionFailed(), callback(err, client)))
+        if (callback) return connect.call(this, (err: Error | null, client?: unknown) => (err && metrics.connectionFailed(pool), callback(err, client)))
         return (connect.call(this) as Promise<unknown>).catch((err: unknown) => {
-          metrics.connectionFailed()
+          metrics.connectionFailed(pool)
           throw err
         })
       }
@@ -65,7 +63,7 @@ export class QueryMetrics {
       override query(...args: any[]): any {
         const started = performance.now()
         const text = textOf(args[0])
-        const done = (err: unknown) => metrics.record(text, (performance.now() - started) / 1000, err ?? undefined)
+        const done = (err: unknown) => metrics.record(pool, text, (performance.now() - started) / 1000, err ?? undefined)
         const callback = args.at(-1)
         if (typeof callback === 'function') {
           args[args.length - 1] = (err: unknown, res: unknown) => (done(err), callback(err, res))

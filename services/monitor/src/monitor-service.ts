@@ -14,7 +14,6 @@ import { dashboardRoutes } from './http/dashboard-routes.ts'
 import { loadRulesFile } from './rules/load-rules.ts'
 import type { Signal } from './rules/rule-schema.ts'
 import { metricsOf } from './rules/signal-metrics.ts'
-import { kubernetesDiscovery } from './scrape/kubernetes-targets.ts'
 import { ScrapeHistory } from './scrape/scrape-history.ts'
 import { staticTargets, type ScrapeTarget } from './scrape/scrape-target.ts'
 import { Scraper } from './scrape/scraper.ts'
@@ -50,9 +49,14 @@ export const monitorService = fp<{ config: MonitorConfig; rulesPath?: string | U
       instance: hostname(),
       read: async () => (await fastify.inject({ method: 'GET', url: '/metrics' })).body,
     }
+    // The Kubernetes client is loaded only where it is used (it is large: tens of MiB resident).
     const discoverOthers =
       config.MONITOR_DISCOVERY === 'kubernetes'
-        ? kubernetesDiscovery({ namespace: config.MONITOR_K8S_NAMESPACE ?? inClusterNamespace(), labelSelector: config.MONITOR_K8S_LABEL_SELECTOR, portName: config.MONITOR_K8S_PORT_NAME })
+        ? (await import('./scrape/kubernetes-targets.ts')).kubernetesDiscovery({
+            namespace: config.MONITOR_K8S_NAMESPACE ?? inClusterNamespace(),
+            labelSelector: config.MONITOR_K8S_LABEL_SELECTOR,
+            portName: config.MONITOR_K8S_PORT_NAME,
+          })
         : async () => staticTargets(config.MONITOR_TARGETS)
     const discover = async () => {
       const targets = new Map<string, ScrapeTarget>((await discoverOthers()).map((t) => [t.instance, t]))

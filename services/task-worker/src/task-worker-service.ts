@@ -56,6 +56,7 @@ export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
       poolSize: config.TASK_DATABASE_POOL_SIZE,
       flushMs: parseDuration(config.TASK_STATUS_FLUSH),
       log: fastify.log,
+      Client: fastify.dbMetrics.clientClass('tasks'),
     })
     try {
       await ensureTaskStream(fastify.nats, fastify.subjects)
