@@ -82,9 +82,15 @@ t.test('a process that loses PostgreSQL raises database_connection_issues, and i
     alertmanager,
     rule: 'database_connection_issues',
     breach: {},
-    provoke: () => postgres.stop(),
+    provoke: async () => {
+      await postgres.stop()
+      const refused = await client.put('/v1/alert-rules/high_cpu_usage', { threshold: 50 })
+      t.same({ status: refused.status, code: refused.body.code }, { status: 503, code: 'LK_ERR_UNAVAILABLE' }, 'a rule change without PostgreSQL is refused, not half done')
+      t.equal((await client.get('/v1/alerts')).status, 200, 'the alerts still answer')
+    },
     restore: () => postgres.start(),
   })
+  t.equal((await client.get('/v1/alert-rules')).body.items.find((r: { name: string }) => r.name === 'high_cpu_usage').threshold, 80, 'the refused change changed nothing')
 })
 
 t.test('cooldown and the hourly limit hold back a rule that fires again', async (t) => {

@@ -58,26 +58,11 @@ t.test('each platform rule fires on the real thing and resolves, through a real 
   await t.test('slow_invalidation: a membership change, invalidated in every L1 after its commit', (t) =>
     fireAndResolve(t, { client, alertmanager, rule: 'slow_invalidation', breach: { threshold: 0 }, restore: { threshold: 100 }, provoke: () => client.put('/v1/orgs/acme/members/ann', { roles: [] }) }),
   )
+  const enqueue = (tasks: unknown[]) => client.post('/v1/tasks/bulk', { tasks })
   await t.test('queue_backlog_growing: tasks enqueued on a queue no worker here takes', (t) =>
-    fireAndResolve(t, {
-      client,
-      alertmanager,
-      rule: 'queue_backlog_growing',
-      breach: { threshold: 3 },
-      restore: { threshold: 1000 },
-      provoke: () => client.post('/v1/tasks/bulk', { tasks: Array.from({ length: 10 }, () => ({ queue: 'auth', type: 'system.echo' })) }),
-      labels: { queue: 'auth' },
-    }),
+    fireAndResolve(t, { client, alertmanager, rule: 'queue_backlog_growing', breach: { threshold: 3 }, restore: { threshold: 1000 }, provoke: () => enqueue(Array.from({ length: 10 }, () => ({ queue: 'auth', type: 'system.echo' }))), labels: { queue: 'auth' } }),
   )
   await t.test('dead_letters_appearing: a task whose every attempt fails', (t) =>
-    fireAndResolve(t, {
-      client,
-      alertmanager,
-      rule: 'dead_letters_appearing',
-      breach: { threshold: 0 },
-      restore: { threshold: 100 },
-      provoke: () => client.post('/v1/tasks', { queue: 'system', type: 'system.echo', payload: { failTimes: 5 }, maxAttempts: 1 }),
-      labels: { queue: 'system' },
-    }),
+    fireAndResolve(t, { client, alertmanager, rule: 'dead_letters_appearing', breach: { threshold: 0 }, restore: { threshold: 100 }, provoke: () => enqueue([{ queue: 'system', type: 'system.echo', payload: { failTimes: 5 }, maxAttempts: 1 }]), labels: { queue: 'system' } }),
   )
 })
