@@ -66,3 +66,13 @@ t.test('GET /v1/alerts/history refuses a bad query with a 400', async (t) => {
   }
   t.same((await api(url).get('/v1/alerts/history')).body, { items: [] })
 })
+
+t.test('the dashboard page and its assets are served by the monitor; an unknown asset is a 404 with an LK_ code', async (t) => {
+  const { url } = await startMonitorApp(t)
+  const page = await fetch(`${url}/dashboard`)
+  t.equal(page.status, 200)
+  t.match(page.headers.get('content-type'), /^text\/html/)
+  for (const asset of ['dashboard.js', 'dashboard.css', 'uplot.js', 'uplot.css']) t.equal((await fetch(`${url}/dashboard/assets/${asset}`)).status, 200, asset)
+  const missing = await api(url).get('/dashboard/assets/nothing.js')
+  t.same({ status: missing.status, code: missing.body.code }, { status: 404, code: 'LK_ERR_ROUTE_NOT_FOUND' })
+})

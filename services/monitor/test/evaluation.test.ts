@@ -20,14 +20,15 @@ t.test('the exposition parser keeps every series of a histogram with its labels'
       'odd{text="a \\"quoted\\", comma"} 1.5e3 1700000000000',
     ].join('\n'),
   )
-  t.same(samples, [
+  t.same(samples.map(({ key: _key, ...sample }) => sample), [
     { name: 'h_count', labels: { route: '/a', code: '200' }, value: 3 },
     { name: 'h_bucket', labels: { route: '/a', code: '200', le: '1' }, value: 2 },
     { name: 'h_bucket', labels: { route: '/a', code: '200', le: '+Inf' }, value: 3 },
     { name: 'h_bucket', labels: { route: '/b', code: '500', le: '+Inf' }, value: 1 },
     { name: 'odd', labels: { text: 'a "quoted", comma' }, value: 1500 },
   ])
-  t.same(parseExposition('a 1\nb 2\n', (name) => name === 'b'), [{ name: 'b', labels: {}, value: 2 }], 'unwanted metrics are dropped')
+  t.equal(samples[0]!.key, 'h_count{route="/a",code="200"}', 'each sample keeps its series as written')
+  t.same(parseExposition('a 1\nb 2\n', (name) => name === 'b'), [{ name: 'b', labels: {}, value: 2, key: 'b' }], 'unwanted metrics are dropped')
 })
 
 t.test('increase counts a counter restart as growth from zero; quantiles interpolate as Prometheus does', async (t) => {

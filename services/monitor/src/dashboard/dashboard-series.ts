@@ -33,7 +33,7 @@ export const dashboardSeries: DashboardSeries[] = [
   { id: 'task_throughput', title: 'Task outcomes per second', unit: 'per_second', signal: { kind: 'rate', metric: 'latchkey_tasks_outcomes_total', window: '1m', by: ['outcome'] } },
   { id: 'task_duration_p95', title: 'Task duration by queue, p95', unit: 'seconds', signal: { kind: 'quantile', metric: 'latchkey_tasks_duration_seconds', quantile: 0.95, window: '5m', by: ['queue'] } },
   { id: 'schedule_fire_delay_p95', title: 'Schedule fire delay, p95', unit: 'seconds', signal: { kind: 'quantile', metric: 'latchkey_scheduler_fire_delay_seconds', quantile: 0.95, window: '15m', by: ['schedule'] } },
-  { id: 'schedule_missed_ticks', title: 'Missed schedule ticks, last hour', unit: 'count', signal: { kind: 'increase', metric: 'latchkey_scheduler_missed_ticks_total', window: '1h', by: ['schedule'] } },
+  { id: 'schedule_missed_ticks', title: 'Missed schedule ticks, last 15 minutes', unit: 'count', signal: { kind: 'increase', metric: 'latchkey_scheduler_missed_ticks_total', window: '15m', by: ['schedule'] } },
   { id: 'http_request_rate', title: 'HTTP requests per second', unit: 'per_second', signal: { kind: 'rate', metric: 'http_server_request_duration_seconds_count', window: '1m' } },
   { id: 'http_p99', title: 'HTTP request duration, p99', unit: 'seconds', signal: { kind: 'quantile', metric: 'http_server_request_duration_seconds', quantile: 0.99, window: '1m' } },
   { id: 'cpu', title: 'Host CPU', unit: 'percent', signal: { kind: 'gauge', metric: 'system_cpu_utilization_ratio', aggregate: 'max', by: ['instance'], scale: 100 } },

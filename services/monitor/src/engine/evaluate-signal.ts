@@ -1,6 +1,5 @@
 import { parseDuration } from '@latchkey/config'
-import type { Sample } from '../scrape/exposition.ts'
-import type { Point, RangeSeries, ScrapeHistory } from '../scrape/scrape-history.ts'
+import type { Point, RangeSeries, ScrapeHistory, SeriesId } from '../scrape/scrape-history.ts'
 import type { Selector, Signal } from '../rules/rule-schema.ts'
 
 /** One value of a signal: the labels kept by its `by`, and the number compared with the threshold. */
@@ -9,7 +8,7 @@ export interface SignalValue {
   value: number
 }
 
-export function selects(selector: Selector, name = selector.metric): (sample: Sample) => boolean {
+export function selects(selector: Selector, name = selector.metric): (series: SeriesId) => boolean {
   const exact = Object.entries(selector.match ?? {})
   const regex = Object.entries(selector.matchRegex ?? {}).map(([label, re]) => [label, new RegExp(`^(?:${re})$`)] as const)
   return (sample) =>

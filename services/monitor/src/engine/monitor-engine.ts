@@ -68,8 +68,10 @@ export class MonitorEngine {
       this.options.log.warn({ err: { message: err.message } }, 'monitor: alert history unreadable at start; cooldowns start empty')
       return []
     })
+    const known = new Set(this.options.definitions.map((d) => d.name))
     const open: Alert[] = rows
-      .filter((row) => row.endedAt === null)
+      // An episode of a rule since removed from the rules file can never resolve: it stays as recorded.
+      .filter((row) => row.endedAt === null && known.has(row.rule))
       .map((row) => ({
         rule: row.rule,
         severity: row.severity as Alert['severity'],

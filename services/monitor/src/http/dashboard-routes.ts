@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { ValidationError } from '@latchkey/errors'
+import { RouteNotFoundError, ValidationError } from '@latchkey/errors'
 import type { HttpServer } from '@latchkey/http'
 import Type from 'typebox'
 import { alertHistory, listAlerts } from '../commands/alerts.ts'
@@ -31,7 +31,7 @@ export async function dashboardRoutes(server: HttpServer, ctx: MonitorContext): 
     { schema: { hide: true, params: Type.Object({ file: Type.String({ pattern: '^[a-z.]+$' }) }) }, config: { public: true } },
     async (request, reply) => {
       const file = files[request.params.file]
-      if (!file) return reply.code(404).send({ statusCode: 404, code: 'LK_ERR_ROUTE_NOT_FOUND', error: 'Not Found', message: `No asset ${request.params.file}` })
+      if (!file) throw new RouteNotFoundError('GET', request.url)
       return reply.type(file.type).header('cache-control', 'public, max-age=300').send(file.body)
     },
   )

@@ -3,6 +3,8 @@ export interface Sample {
   name: string
   labels: Record<string, string>
   value: number
+  /** The series as the exposition wrote it (`name{labels}`): an identity that costs nothing to compute. */
+  key?: string
 }
 
 // `name{label="value",...} value [timestamp]`; label values may hold escaped quotes and backslashes.
@@ -35,7 +37,7 @@ export function parseExposition(text: string, wanted: (name: string) => boolean 
     const labels: Record<string, string> = {}
     if (match[2]) for (const pair of match[2].matchAll(labelPair)) labels[pair[1]!] = unescape(pair[2]!)
     const value = parseValue(match[3]!)
-    if (!Number.isNaN(value)) samples.push({ name, labels, value })
+    if (!Number.isNaN(value)) samples.push({ name, labels, value, key: match[2] ? `${name}{${match[2]}}` : name })
   }
   return samples
 }
