@@ -37,11 +37,11 @@ const longestWindowMs = (signals: Signal[]) => Math.max(...signals.map((s) => ('
  * others over HTTP, found in a static list or through Kubernetes), evaluates the alert rules,
  * sends alerts to Alertmanager, keeps their history in PostgreSQL and serves the dashboard.
  */
-export const monitorService = fp<{ config: MonitorConfig; rulesPath?: string | URL }>(
-  async (fastify, { config, rulesPath }) => {
-    const rulesFile = loadRulesFile(rulesPath)
+export const monitorService = fp<{ config: MonitorConfig }>(
+  async (fastify, { config }) => {
+    const rulesFile = loadRulesFile()
     const signals = [...rulesFile.rules.map((r) => r.signal), ...dashboardSeries.map((s) => s.signal)]
-    const wanted = new Set(['up', ...signals.flatMap(metricsOf)])
+    const wanted = new Set(signals.flatMap(metricsOf))
     const intervalMs = parseDuration(config.MONITOR_SCRAPE_INTERVAL)
     const history = new ScrapeHistory(longestWindowMs(signals) + 2 * intervalMs)
 
