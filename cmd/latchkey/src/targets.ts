@@ -1,4 +1,5 @@
 import { cacheInvalidatorTarget } from '@latchkey/cache-invalidator'
+import { monitorTarget } from '@latchkey/monitor'
 import { permissionTarget } from '@latchkey/permission'
 import type { TargetRegistry } from '@latchkey/runtime'
 import { schedulerTarget } from '@latchkey/scheduler'
@@ -10,4 +11,5 @@ export const targets: TargetRegistry = {
   'cache-invalidator': cacheInvalidatorTarget,
   'task-worker': taskWorkerTarget,
   scheduler: schedulerTarget,
+  monitor: monitorTarget,
 }

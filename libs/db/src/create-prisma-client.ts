@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { PrismaClient } from './generated/prisma/client.ts'
+import type { QueryMetrics } from './query-metrics.ts'
 
 export type Database = InstanceType<typeof PrismaClient>
 
@@ -23,11 +24,12 @@ function statementName(sql: string): string {
   return name
 }
 
-/** Prisma Client over node-postgres (`@prisma/adapter-pg`), with a bounded pool. */
-export function createPrismaClient(options: { url: string; poolSize: number }): Database {
+/** Prisma Client over node-postgres (`@prisma/adapter-pg`), with a bounded pool (its queries timed when `metrics` is given). */
+export function createPrismaClient(options: { url: string; poolSize: number; metrics?: QueryMetrics }): Database {
   const adapter = new PrismaPg(
     {
       connectionString: options.url,
+      ...(options.metrics ? { Client: options.metrics.clientClass('main') } : {}),
       max: options.poolSize,
       connectionTimeoutMillis: 3_000,
       idleTimeoutMillis: 30_000,

@@ -4,10 +4,14 @@ import { isDependencyOutage } from '@latchkey/errors'
 import { redactUrl } from '@latchkey/logger'
 import { createPrismaClient, type Database } from './create-prisma-client.ts'
 import { migrateDatabase } from './migrate.ts'
+import { observeDatabaseReachability } from './reachability-metric.ts'
+import { QueryMetrics } from './query-metrics.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Database
+    /** The process's query metrics: another pool of its own reports through `dbMetrics.clientClass(name)`. */
+    dbMetrics: QueryMetrics
   }
 }
 
@@ -27,6 +31,8 @@ export interface DatabasePluginOptions {
   poolSize: number
   /** Apply pending migrations at boot (under an advisory lock, so replicas may start together). */
   migrate: boolean
+  /** Queries taking at least this long count as slow (`latchkey_db_slow_queries_total`); default 1 s. */
+  slowQueryMs?: number
 }
 
 /** The process's Prisma Client: migrated and reachable before any route is served, closed last. */
@@ -42,7 +48,8 @@ export const databasePlugin = fp<DatabasePluginOptions>(
       if (isDependencyOutage(err)) throw new DatabaseUnreachableError(options.url, err)
       throw err
     }
-    const db = createPrismaClient({ url: options.url, poolSize: options.poolSize })
+    const metrics = new QueryMetrics(fastify.metrics, (options.slowQueryMs ?? 1_000) / 1000)
+    const db = createPrismaClient({ url: options.url, poolSize: options.poolSize, metrics })
     try {
       await db.$queryRaw`SELECT 1`
     } catch (err) {
@@ -50,6 +57,8 @@ export const databasePlugin = fp<DatabasePluginOptions>(
       throw new DatabaseUnreachableError(options.url, err)
     }
     fastify.decorate('db', db)
+    fastify.decorate('dbMetrics', metrics)
+    observeDatabaseReachability(fastify.metrics.meter, () => db.$queryRaw`SELECT 1`)
     fastify.readiness.add({
       name: 'postgresql',
       critical: true,
@@ -62,5 +71,5 @@ export const databasePlugin = fp<DatabasePluginOptions>(
       await db.$disconnect()
     })
   },
-  { name: 'database', dependencies: ['readiness'] },
+  { name: 'database', dependencies: ['readiness', 'metrics-routes'] },
 )

@@ -1,4 +1,5 @@
 export { createPrismaClient, type Database } from './create-prisma-client.ts'
 export { databasePlugin, DatabaseUnreachableError, type DatabasePluginOptions } from './database-plugin.ts'
+export { QueryMetrics } from './query-metrics.ts'
 export { migrateDatabase, ensureDatabase, databaseName, maintenanceUrl, quoteIdent } from './migrate.ts'
 export { Prisma } from './generated/prisma/client.ts'

@@ -58,7 +58,11 @@ t.test('creates the database, applies init once, then applies nothing', async (t
   })
   t.same(tables, [
     '_prisma_migrations',
+    'alert_episodes',
+    'alert_rule_overrides',
     'member_roles',
+    'metric_rollups',
+    'metric_samples',
     'organizations',
     'outbox_events',
     'permissions',

@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   bodyLimit: number
   /** Log every request (off by default: two log lines per request cost more than a cached check). */
   logRequests?: boolean
+  /** Requests taking at least this long count as slow (default 2 s, the replaced system's mark). */
+  slowRequestMs?: number
 }
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>
@@ -54,6 +56,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   await server.register(authentication)
   await server.register(openApi, { title: options.title, version: options.version })
   await server.register(healthRoutes)
-  await server.register(metricsRoutes, { metrics: options.metrics })
+  await server.register(metricsRoutes, { metrics: options.metrics, slowRequestMs: options.slowRequestMs ?? 2_000 })
   return server as HttpServer
 }

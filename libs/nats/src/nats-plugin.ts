@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type {} from '@latchkey/http'
 import { connectNats } from './connect-nats.ts'
+import { observeNats } from './nats-metrics.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,6 +18,7 @@ export const natsPlugin = fp<{ url: string; name: string; critical: boolean }>(
   async (fastify, options) => {
     const connection = await connectNats({ url: options.url, name: options.name, logger: fastify.log })
     fastify.decorate('nats', connection)
+    observeNats(fastify.metrics.meter, connection)
     let reconnecting = false
     void (async () => {
       for await (const status of connection.status()) {
@@ -38,5 +40,5 @@ export const natsPlugin = fp<{ url: string; name: string; critical: boolean }>(
       await connection.drain().catch(() => connection.close())
     })
   },
-  { name: 'nats', dependencies: ['readiness'] },
+  { name: 'nats', dependencies: ['readiness', 'metrics-routes'] },
 )

@@ -41,6 +41,7 @@ export async function buildApp(options: {
     version: options.version,
     bodyLimit: config.BODY_LIMIT,
     logRequests: config.LOG_REQUESTS,
+    slowRequestMs: parseDuration(config.HTTP_SLOW_REQUEST_THRESHOLD),
   })
   const stopProcessMetrics = observeProcess(metrics.meter)
   app.addHook('onClose', async () => {
@@ -48,7 +49,7 @@ export async function buildApp(options: {
     await metrics.shutdown()
   })
 
-  await app.register(databasePlugin, { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, migrate: config.MIGRATE_ON_START })
+  await app.register(databasePlugin, { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, migrate: config.MIGRATE_ON_START, slowQueryMs: parseDuration(config.DB_SLOW_QUERY_THRESHOLD) })
   const selected = options.targets.map((name) => registry[name]!)
   const natsCritical = selected.some((target) => !target.uses.natsOptional)
   const localCache = config.CACHE_L1_ENABLED && selected.some((target) => target.uses.localCache)

@@ -20,6 +20,8 @@ export const ProgramConfigSchema = Type.Object({
   LOG_REQUESTS: Type.Boolean({ default: false, description: 'Log every HTTP request' }),
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest request body in bytes' }),
   SHUTDOWN_GRACE: Duration('25s', 'Time allowed to finish in-flight work after SIGTERM'),
+  HTTP_SLOW_REQUEST_THRESHOLD: Duration('2s', 'Requests taking at least this long count as slow (latchkey_http_slow_requests_total)'),
+  DB_SLOW_QUERY_THRESHOLD: Duration('1s', 'Database queries taking at least this long count as slow (latchkey_db_slow_queries_total)'),
   OTEL_SERVICE_NAME: Type.Optional(Type.String()),
 })
 

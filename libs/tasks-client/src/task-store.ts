@@ -68,6 +68,8 @@ export interface TaskStoreOptions {
   flushMs?: number
   maxBatch?: number
   log?: Log
+  /** The connection class of the pool (an instrumented one reports query metrics). */
+  Client?: typeof pg.Client
 }
 
 /**
@@ -80,7 +82,13 @@ export class TaskStore {
   readonly writer: StatusWriter
 
   constructor(options: TaskStoreOptions) {
-    this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 4, connectionTimeoutMillis: 3_000, idleTimeoutMillis: 30_000 })
+    this.pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 4,
+      connectionTimeoutMillis: 3_000,
+      idleTimeoutMillis: 30_000,
+      ...(options.Client ? { Client: options.Client } : {}),
+    })
     this.pool.on('error', (err) => options.log?.warn({ err: { message: err.message } }, 'idle task-store connection failed'))
     // A connection that breaks while checked out (PostgreSQL stopped) fails its query; its 'error'
     // event must not end the process.

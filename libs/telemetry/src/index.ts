@@ -1,6 +1,8 @@
 export { createMetrics, type Metrics } from './metrics.ts'
 export { observeProcess } from './process-metrics.ts'
 export type { KeyedHistogram } from './keyed-histogram.ts'
+export { KeyedCounter } from './keyed-counter.ts'
+export { observeSystem } from './system-metrics.ts'
 export type { Meter, Counter, Histogram, Attributes } from '@opentelemetry/api'
 export { prepareTracing, tracingRequested, tracingStarted, type Tracing } from './tracing.ts'
 export { activeTraceContext, traceContextFrom } from './trace-context.ts'

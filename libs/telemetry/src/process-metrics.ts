@@ -1,9 +1,11 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { BatchObservableCallback, Meter } from '@opentelemetry/api'
+import { observeSystem } from './system-metrics.ts'
 
 /**
- * The process's own health: CPU time, memory and event-loop delay, read only when Prometheus
- * scrapes (observable instruments cost nothing between scrapes).
+ * The process's own health: CPU time, memory and event-loop delay, and its host's CPU, memory and
+ * disk (system-metrics.ts), read only when Prometheus scrapes (observable instruments cost
+ * nothing between scrapes).
  */
 export function observeProcess(meter: Meter): () => void {
   const loopDelay = monitorEventLoopDelay({ resolution: 20 })
@@ -25,7 +27,9 @@ export function observeProcess(meter: Meter): () => void {
     loopDelay.reset()
   }
   meter.addBatchObservableCallback(observe, instruments)
+  const stopSystem = observeSystem(meter)
   return () => {
+    stopSystem()
     meter.removeBatchObservableCallback(observe, instruments)
     loopDelay.disable()
   }

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { parseDuration } from '@latchkey/config'
+import type {} from '@latchkey/db'
 import type {} from '@latchkey/events'
 import type { HttpServer } from '@latchkey/http'
 import type {} from '@latchkey/nats'
@@ -56,6 +57,7 @@ export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
       poolSize: config.TASK_DATABASE_POOL_SIZE,
       flushMs: parseDuration(config.TASK_STATUS_FLUSH),
       log: fastify.log,
+      Client: fastify.dbMetrics.clientClass('tasks'),
     })
     try {
       await ensureTaskStream(fastify.nats, fastify.subjects)

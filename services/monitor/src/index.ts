@@ -1,0 +1,6 @@
+export { monitorTarget } from './target.ts'
+export { monitorService } from './monitor-service.ts'
+export { MonitorConfigSchema, type MonitorConfig } from './config.ts'
+export { loadRulesFile, defaultRulesPath } from './rules/load-rules.ts'
+export type { RuleDefinition, RulesFile, Signal } from './rules/rule-schema.ts'
+export type { MonitorContext } from './context.ts'
