@@ -140,6 +140,28 @@ t.test('values.schema.json rejects wrong types and unknown keys before anything 
   t.ok(await renderChart({ set: { 'config.NEW_SERVICE_SETTING': '42', 'targets.task-worker.replicas': '0' } }), 'right types render')
 })
 
+t.test('the monitor finds the services through the release\'s EndpointSlices, and only its pods may call the API', async (t) => {
+  const objects = await renderChart({ release: 'prod' })
+  const role = findObject(objects, 'Role', 'prod-monitor') as any
+  t.same(role.rules, [{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] }], 'a Role that reads EndpointSlices, nothing else')
+  t.match(findObject(objects, 'RoleBinding', 'prod-monitor'), { roleRef: { name: 'prod-monitor' }, subjects: [{ kind: 'ServiceAccount' }] })
+  for (const name of targets) {
+    const deployment = findObject(objects, 'Deployment', `prod-${name}`) as any
+    t.equal(deployment.spec.template.spec.automountServiceAccountToken, name === 'monitor', `${name}: service-account token ${name === 'monitor' ? 'mounted' : 'not mounted'}`)
+  }
+  const env = podContainers(findObject(objects, 'Deployment', 'prod-monitor'))[0]!.env!
+  t.match(env.find((v) => v.name === 'MONITOR_DISCOVERY'), { value: 'kubernetes' }, 'discovery through Kubernetes')
+  t.match(
+    env.find((v) => v.name === 'MONITOR_K8S_LABEL_SELECTOR'),
+    { value: 'app.kubernetes.io/name=latchkey,app.kubernetes.io/instance=prod' },
+    'of this release only',
+  )
+
+  const listed = await renderChart({ release: 'prod', set: { 'targets.monitor.kubernetesDiscovery': 'false' } })
+  t.notOk(listed.some((object) => object.kind === 'Role'), 'with discovery off: no Role')
+  t.notOk(podContainers(findObject(listed, 'Deployment', 'prod-monitor'))[0]!.env!.some((v) => v.name === 'MONITOR_DISCOVERY'), 'and the static list of env.MONITOR_TARGETS')
+})
+
 t.test('PrometheusRule: rendered from the monitor\'s rules file when there is one, nothing otherwise', async (t) => {
   const rulesFile = 'files/prometheus-rules.yaml'
   const copy = mkdtempSync(join(tmpdir(), 'latchkey-chart-'))
