@@ -55,6 +55,7 @@ interface Platform {
   b: ProgramProcess
   invalidator: ProgramProcess
   worker: ProgramProcess
+  scheduler: ProgramProcess
   namespace: string
   databaseUrl: string
 }
@@ -66,16 +67,17 @@ async function startPlatform(t: Test, env: Record<string, string>): Promise<Plat
   const shared = { DATABASE_URL: database.url, MIGRATE_ON_START: 'false', NATS_NAMESPACE: namespace, REDIS_KEY_PREFIX: uniquePrefix(), ...env }
   const start = (target: string, extra: Record<string, string> = {}) => spawnProgram(t, { ...shared, TARGET: target, ...extra }, { timeoutMs: 90_000 })
   // Replica b is named by OTEL_SERVICE_NAME; the others name themselves after their target.
-  const [a, b, invalidator, worker] = await Promise.all([
+  const [a, b, invalidator, worker, scheduler] = await Promise.all([
     start('permission', { LOG_REQUESTS: 'true' }),
     start('permission', { OTEL_SERVICE_NAME: 'latchkey-permission-b' }),
     start('cache-invalidator'),
     start('task-worker'),
+    start('scheduler', { SCHEDULES_FILE: 'none' }),
   ])
-  return { a: a!, b: b!, invalidator: invalidator!, worker: worker!, namespace, databaseUrl: database.url }
+  return { a: a!, b: b!, invalidator: invalidator!, worker: worker!, scheduler: scheduler!, namespace, databaseUrl: database.url }
 }
 
-t.test('with an OTLP endpoint, one trace runs from a role change to every L1 and from POST /v1/tasks to the task’s execution', async (t) => {
+t.test('with an OTLP endpoint, one trace runs from a role change to every L1, and from POST /v1/tasks or a schedule’s tick to the task’s execution', async (t) => {
   const receiver = await startOtlpReceiver(t)
   const platform = await startPlatform(t, {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
@@ -152,6 +154,17 @@ t.test('with an OTLP endpoint, one trace runs from a role change to every L1 and
       const server = inTrace(receiver.spans).find((s) => s.kind === SPAN_KIND.server)
       t.equal(server?.name, 'POST /v1/tasks')
     }
+  })
+
+  t.test('a schedule’s tick: the scheduler’s span, and the task it enqueued running in the worker', async (t) => {
+    const name = `traced-${randomBytes(3).toString('hex')}`
+    await send(platform.scheduler.url, 'PUT', `/v1/schedules/${name}`, { cron: '* * * * * *', queue: 'system', type: 'system.echo' })
+    const tick = await waitForSpans(receiver, `a tick of ${name}`, (spans) => spans.find((s) => s.service === 'latchkey-scheduler' && s.name === `schedule ${name}`))
+    t.match(tick.attributes, { 'latchkey.schedule': name, 'latchkey.schedule.run_kind': 'tick' })
+    const executed = await waitForSpans(receiver, 'the execution of the tick’s task', (spans) =>
+      spans.find((s) => s.traceId === tick.traceId && s.kind === SPAN_KIND.consumer && s.service === 'latchkey-task-worker'),
+    )
+    t.equal(executed.attributes['latchkey.task.type'], 'system.echo', 'the task runs in the tick’s trace')
   })
 })
 

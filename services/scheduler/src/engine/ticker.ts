@@ -1,8 +1,11 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api'
 import type { Log } from '@latchkey/logger'
 import { InvalidTaskError, PayloadTooLargeError, TaskQueueNotAllowedError, UnknownQueueError, UnknownTaskTypeError, type Enqueued, type EnqueueInput } from '@latchkey/tasks-client'
 import { countTicks, latestTickAtOrBefore, nextTick, ticksBetween } from '../schedule/cron.ts'
 import type { RunKind, ScheduleStore, StoredSchedule } from '../store/schedule-store.ts'
 import type { SchedulerMetrics } from './metrics.ts'
+
+const tracer = trace.getTracer('@latchkey/scheduler')
 
 /** The idempotency key of a tick's task: a second publisher of the same tick gets the first task. */
 export const tickKey = (name: string, tick: Date): string => `schedule:${name}:${tick.toISOString()}`
@@ -139,7 +142,22 @@ export class Ticker {
     else await this.options.store.advance(schedule.name, latest)
   }
 
-  private async fire(schedule: StoredSchedule, tick: Date, kind: RunKind): Promise<void> {
+  /** One span per fired tick (when tracing is on): the task it enqueues continues its trace. */
+  private fire(schedule: StoredSchedule, tick: Date, kind: RunKind): Promise<void> {
+    const attributes = { 'latchkey.schedule': schedule.name, 'latchkey.schedule.tick': tick.toISOString(), 'latchkey.schedule.run_kind': kind }
+    return tracer.startActiveSpan(`schedule ${schedule.name}`, { attributes }, async (span) => {
+      try {
+        await this.enqueueTick(schedule, tick, kind)
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
+        throw err
+      } finally {
+        span.end()
+      }
+    })
+  }
+
+  private async enqueueTick(schedule: StoredSchedule, tick: Date, kind: RunKind): Promise<void> {
     let taskId: string
     try {
       const [enqueued] = await this.options.enqueue([
