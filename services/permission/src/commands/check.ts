@@ -20,15 +20,27 @@ export interface CheckAnswer {
   revision: number
 }
 
-export async function check(ctx: PermissionContext, input: CheckInput): Promise<CheckAnswer> {
+/**
+ * A check. When L1 holds both entries (the common case) the answer comes back at once, with no
+ * promise made or awaited: at tens of thousands of checks a second that is a measurable share of
+ * each. Otherwise a promise, through L2 and PostgreSQL.
+ */
+export function check(ctx: PermissionContext, input: CheckInput): CheckAnswer | Promise<CheckAnswer> {
   const minRevision = parseRevision(input.atLeastRevision)
   if (!ctx.cache.enabled) return checkUncached(ctx, input, minRevision)
-  // Peeking first answers the common case from L1 without awaiting anything.
   const peekedOrg = ctx.cache.peek(ctx.types.organization, slugPartition(input.org), input.org, minRevision)
-  const org = peekedOrg ? (peekedOrg.value ?? undefined) : await resolveOrg(ctx, input.org, minRevision)
+  if (peekedOrg) {
+    if (!peekedOrg.value) return { allowed: false, revision: 0 }
+    const permissions = ctx.cache.peek(ctx.types.userPermissions, peekedOrg.value.id, input.user, minRevision)
+    if (permissions) return { allowed: permissions.value.has.has(input.permission), revision: permissions.revision }
+  }
+  return checkThroughCache(ctx, input, minRevision)
+}
+
+async function checkThroughCache(ctx: PermissionContext, input: CheckInput, minRevision: number): Promise<CheckAnswer> {
+  const org = await resolveOrg(ctx, input.org, minRevision)
   if (!org) return { allowed: false, revision: 0 }
-  const permissions =
-    ctx.cache.peek(ctx.types.userPermissions, org.id, input.user, minRevision) ?? (await userPermissions(ctx, org, input.user, minRevision))
+  const permissions = await userPermissions(ctx, org, input.user, minRevision)
   return { allowed: permissions.value.has.has(input.permission), revision: permissions.revision }
 }
 

@@ -1,16 +1,19 @@
 import type { HttpServer } from '@latchkey/http'
-import { bulkCheck, check, listUserPermissions } from '../commands/check.ts'
+import { bulkCheck, check, listUserPermissions, type CheckAnswer } from '../commands/check.ts'
 import type { PermissionContext } from '../context.ts'
 import { BulkCheckBody, BulkCheckResult, CheckBody, CheckResult, MemberParams, UserPermissions, UserPermissionsQuery } from '../schemas.ts'
 import { errorResponses } from './error-responses.ts'
+
+const toCheckResult = (answer: CheckAnswer) => ({ allowed: answer.allowed, revision: String(answer.revision) })
 
 export function checkRoutes(server: HttpServer, ctx: PermissionContext): void {
   server.post(
     '/v1/check',
     { schema: { tags: ['checks'], summary: 'May a user do something in an organization?', body: CheckBody, response: { 200: CheckResult, ...errorResponses(409) } } },
-    async (request) => {
-      const answer = await check(ctx, request.body)
-      return { allowed: answer.allowed, revision: String(answer.revision) }
+    // Not async: an answer from L1 is sent without a promise (see `check`).
+    (request) => {
+      const answer = check(ctx, request.body)
+      return answer instanceof Promise ? answer.then(toCheckResult) : toCheckResult(answer)
     },
   )
 
