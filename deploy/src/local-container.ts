@@ -48,7 +48,7 @@ export function startContainer(t: { teardown(fn: () => unknown): void }, contain
   if (options.pod) {
     const emptyDirs = new Set(options.pod.volumes?.filter((volume) => volume.emptyDir).map((volume) => volume.name))
     const emptyDirPaths = (container.volumeMounts ?? []).filter((mount) => emptyDirs.has(mount.name)).map((mount) => mount.mountPath)
-    const sandbox = sandboxed(commandLine, options.pod.securityContext ?? {}, container.securityContext ?? {}, emptyDirPaths)
+    const sandbox = sandboxed(commandLine, options.pod.securityContext ?? {}, container.securityContext ?? {}, emptyDirPaths, repositoryRoot)
     commandLine = sandbox.command
     Object.assign(env, sandbox.env)
   }

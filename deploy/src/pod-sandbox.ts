@@ -11,23 +11,36 @@ export interface SecuritySettings {
  * Runs in a mount namespace of its own: remounts the root filesystem read-only when asked, puts a
  * fresh tmpfs on every volume mount path that exists (the emptyDirs), checks the root really is
  * read-only, then becomes the pod's user. "$@" is the setpriv command line that follows.
- * The working tree (the image's /app here) may itself lie under an emptyDir path: a checkout in
- * /tmp, say, perhaps in a directory only root may enter (mktemp -d). It is held aside before the
- * tmpfs covers it and bound back inside it, under directories anyone may enter, as /app is in the
+ * The repository (what the image holds, here) may lie under an emptyDir path (a checkout in /tmp)
+ * or below a directory the pod's user may not enter (mktemp -d makes one): it is held aside, then
+ * bound back (read-only with the root) under fresh directories anyone may enter, as /app is in the
  * image.
  */
 const script = `set -e
-app=$PWD
+here=$PWD
+keep=$LATCHKEY_SANDBOX_KEEP
+# The topmost directory above the repository that others may not enter, if any.
+blocked=
+dir=$keep
+while [ "$dir" != / ]; do
+  dir=$(dirname "$dir")
+  case "$(stat -c %A "$dir")" in ?????????[xt]) ;; *) blocked=$dir ;; esac
+done
 hold=$(mktemp -d /dev/shm/latchkey-sandbox-XXXXXX)
-mount --bind "$app" "$hold"
+mount --bind "$keep" "$hold"
 if [ "$LATCHKEY_SANDBOX_READ_ONLY" = true ]; then mount -o remount,ro,bind /; fi
 for path in $LATCHKEY_SANDBOX_EMPTY_DIRS; do if [ -d "$path" ]; then mount -t tmpfs -o mode=1777,size=256m tmpfs "$path"; fi; done
-if [ ! -d "$app" ] || [ -z "$(ls -A "$app")" ]; then mkdir -p -m 755 "$app"; mount --bind "$hold" "$app"; fi
+if [ -n "$blocked" ] && [ -d "$blocked" ]; then mount -t tmpfs -o mode=755,size=1m tmpfs "$blocked"; fi
+if [ ! -d "$keep" ] || [ -z "$(ls -A "$keep")" ]; then
+  mkdir -p -m 755 "$keep"
+  mount --bind "$hold" "$keep"
+  if [ "$LATCHKEY_SANDBOX_READ_ONLY" = true ]; then mount -o remount,ro,bind "$keep"; fi
+fi
 umount "$hold" && rmdir "$hold"
-cd "$app"
+cd "$here"
 if [ "$LATCHKEY_SANDBOX_READ_ONLY" = true ] && touch /.latchkey-write-probe 2>/dev/null; then echo "sandbox: the root filesystem is writable" >&2; exit 97; fi
 # The shell's own PWD and OLDPWD go too: the program gets the container's environment only.
-unset LATCHKEY_SANDBOX_READ_ONLY LATCHKEY_SANDBOX_EMPTY_DIRS PWD OLDPWD
+unset LATCHKEY_SANDBOX_READ_ONLY LATCHKEY_SANDBOX_EMPTY_DIRS LATCHKEY_SANDBOX_KEEP PWD OLDPWD
 exec "$@"`
 
 /**
@@ -35,9 +48,10 @@ exec "$@"`
  * machine's own root filesystem: `unshare` for a private mount namespace (read-only root, tmpfs
  * emptyDirs) and `setpriv` for the user and group, no new privileges and no capabilities. Needs
  * root (the tests run as root here), as the kubelet does. Its environment variables go to the
- * sandbox script, which removes them before the program starts.
+ * sandbox script, which removes them before the program starts. `keep` is the directory that
+ * must stay visible (the repository, standing in for the image).
  */
-export function sandboxed(command: string[], pod: SecuritySettings, container: SecuritySettings, emptyDirs: string[]): { command: string[]; env: Record<string, string> } {
+export function sandboxed(command: string[], pod: SecuritySettings, container: SecuritySettings, emptyDirs: string[], keep: string): { command: string[]; env: Record<string, string> } {
   const settings = { ...pod, ...container }
   const privileges = ['setpriv']
   if (settings.runAsUser !== undefined) privileges.push(`--reuid=${settings.runAsUser}`, '--clear-groups')
@@ -46,6 +60,6 @@ export function sandboxed(command: string[], pod: SecuritySettings, container: S
   if (settings.capabilities?.drop?.includes('ALL')) privileges.push('--inh-caps=-all', '--bounding-set=-all')
   return {
     command: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sandbox', ...privileges, '--', ...command],
-    env: { LATCHKEY_SANDBOX_READ_ONLY: String(settings.readOnlyRootFilesystem === true), LATCHKEY_SANDBOX_EMPTY_DIRS: emptyDirs.join(' ') },
+    env: { LATCHKEY_SANDBOX_READ_ONLY: String(settings.readOnlyRootFilesystem === true), LATCHKEY_SANDBOX_EMPTY_DIRS: emptyDirs.join(' '), LATCHKEY_SANDBOX_KEEP: keep },
   }
 }
