@@ -19,22 +19,29 @@ export interface SecuritySettings {
 const script = `set -e
 here=$PWD
 keep=$LATCHKEY_SANDBOX_KEEP
+ro=$LATCHKEY_SANDBOX_READ_ONLY
+enterable() { case "$(stat -c %A "$1")" in ?????????[xt]) return 0 ;; *) return 1 ;; esac; }
 # The topmost directory above the repository that others may not enter, if any.
 blocked=
 dir=$keep
-while [ "$dir" != / ]; do
-  dir=$(dirname "$dir")
-  case "$(stat -c %A "$dir")" in ?????????[xt]) ;; *) blocked=$dir ;; esac
-done
+while [ "$dir" != / ]; do dir=$(dirname "$dir"); enterable "$dir" || blocked=$dir; done
 hold=$(mktemp -d /dev/shm/latchkey-sandbox-XXXXXX)
 mount --bind "$keep" "$hold"
-if [ "$LATCHKEY_SANDBOX_READ_ONLY" = true ]; then mount -o remount,ro,bind /; fi
+if [ "$ro" = true ]; then mount -o remount,ro,bind /; fi
 for path in $LATCHKEY_SANDBOX_EMPTY_DIRS; do if [ -d "$path" ]; then mount -t tmpfs -o mode=1777,size=256m tmpfs "$path"; fi; done
 if [ -n "$blocked" ] && [ -d "$blocked" ]; then mount -t tmpfs -o mode=755,size=1m tmpfs "$blocked"; fi
-if [ ! -d "$keep" ] || [ -z "$(ls -A "$keep")" ]; then
-  mkdir -p -m 755 "$keep"
-  mount --bind "$hold" "$keep"
-  if [ "$LATCHKEY_SANDBOX_READ_ONLY" = true ]; then mount -o remount,ro,bind "$keep"; fi
+if [ ! -d "$keep" ] || [ -z "$(ls -A "$keep")" ] || ! enterable "$keep"; then
+  # A fresh directory anyone may enter, holding the repository's entries.
+  mkdir -p "$keep"
+  mount -t tmpfs -o mode=755,size=1m tmpfs "$keep"
+  for entry in "$hold"/* "$hold"/.[!.]*; do
+    [ -e "$entry" ] || continue
+    name=\${entry##*/}
+    if [ -d "$entry" ]; then mkdir "$keep/$name"; else touch "$keep/$name"; fi
+    mount --bind "$entry" "$keep/$name"
+    if [ "$ro" = true ]; then mount -o remount,ro,bind "$keep/$name"; fi
+  done
+  if [ "$ro" = true ]; then mount -o remount,ro "$keep"; fi
 fi
 umount "$hold" && rmdir "$hold"
 cd "$here"
