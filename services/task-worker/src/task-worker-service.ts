@@ -48,6 +48,9 @@ export function concurrencyOf(config: TaskWorkerConfig): Record<QueueName, numbe
  * is given (competing with every other replica on shared durable consumers), and the dispatcher
  * of delayed and redriven tasks. Handler modules in src/handlers are registered at start.
  */
+/** What the grace period keeps, after the drain, for handing tasks back and closing connections. */
+const CLOSING_RESERVE_MS = 5_000
+
 export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
   async (fastify, { config }) => {
     const registry = new TaskRegistry()
@@ -117,9 +120,11 @@ export const taskWorkerService = fp<{ config: TaskWorkerServiceConfig }>(
       fastify.log.info({ queues: workedQueues(config.TASK_QUEUES), types: registry.types() }, 'task worker started')
     })
     fastify.addHook('onClose', async () => {
-      // SIGTERM: stop pulling, finish (or hand back) what is held, write the last statuses.
+      // SIGTERM: stop pulling, finish (or hand back) what is held, write the last statuses. The
+      // last 5 s of the grace are kept for handing back and closing, which take seconds on a
+      // loaded node (3 s proved too few).
       const graceMs = parseDuration(config.SHUTDOWN_GRACE)
-      await worker.stop(Date.now() + Math.max(500, graceMs - 3_000))
+      await worker.stop(Date.now() + Math.max(500, graceMs - CLOSING_RESERVE_MS))
       await store.close()
       publisher.close()
       services.mail.close()

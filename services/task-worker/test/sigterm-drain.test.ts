@@ -20,17 +20,18 @@ t.test('SIGTERM: a draining worker finishes what it runs, then exits 0', async (
 
 t.test('SIGTERM with a task longer than the grace period: handed back, exit 0, finished elsewhere', async (t) => {
   const env = { DATABASE_URL: await testDatabase(t), NATS_NAMESPACE: uniqueNamespace(t) }
-  // Grace 4 s: the worker drains for 1 s (the grace less 3 s for closing), then hands back.
-  const worker = await spawnWorker(t, { ...env, SHUTDOWN_GRACE: '4s' })
+  // Grace 8 s: the worker drains for 3 s (the grace less 5 s for handing back and closing), then
+  // hands back the task, which needs 8 s.
+  const worker = await spawnWorker(t, { ...env, SHUTDOWN_GRACE: '8s' })
   const client = api(worker.url)
-  const { id } = await enqueue(client, { payload: { sleepMs: 6_000 } })
+  const { id } = await enqueue(client, { payload: { sleepMs: 8_000 } })
   await waitForStatus(client, id, 'running')
   const stopAt = Date.now()
   worker.child.kill('SIGTERM')
   t.equal(await worker.exited, 0, 'exit code 0')
-  t.ok(Date.now() - stopAt < 4_000, 'within the grace period')
+  t.ok(Date.now() - stopAt < 8_000, 'within the grace period')
   const next = await spawnWorker(t, env)
-  const done = await waitForStatus(api(next.url), id, 'succeeded', 20_000)
+  const done = await waitForStatus(api(next.url), id, 'succeeded', 30_000)
   t.equal(done.attempts, 2, 'the handed-back attempt counts')
   t.match(done.attemptLog[0]!.error, /handed back/)
   t.ok(done.attemptLog[0]!.finishedAt)
