@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto'
 import { MemoryTier, TieredCache } from '@latchkey/cache'
 import { createLogger } from '@latchkey/logger'
 import { createMetrics } from '@latchkey/telemetry'
-import { permissionCacheTypes, toPermissionSet } from '../../services/permission/src/cache-types.ts'
+import { permissionCacheTypes } from '../../services/permission/src/cache-types.ts'
+import { PermissionSet } from '@latchkey/permission-set'
 import { measure, type MicroResult } from './micro.ts'
 
 export interface L1HitResult {
@@ -35,7 +36,7 @@ export async function measureL1Hit(options: { getIterations: number; readIterati
   // Watermarks at revision 7, as after a write to each organization.
   for (const partition of partitions) l1.watermarks.advance(partition, 7, false)
   for (const item of items) {
-    await cache.get(type, item.partition, item.id, async () => ({ value: toPermissionSet(permissions), revision: 7 }))
+    await cache.get(type, item.partition, item.id, async () => ({ value: new PermissionSet(permissions), revision: 7 }))
   }
   const before = cache.stats.forType(type.name).l1.misses
   if (l1.read(items[0]!.key, items[0]!.partition) === undefined) throw new Error('MemoryTier.read misses the key TieredCache.key gives: has the key format changed?')

@@ -3,8 +3,8 @@ import { coarseNow } from './coarse-clock.ts'
 import { PartitionWatermarks } from './partition-watermarks.ts'
 
 interface Entry {
-  value: unknown
-  revision: number
+  /** What a hit answers: handed out as it is (a hit allocates nothing), never with the rest. */
+  hit: { value: unknown; revision: number }
   storedAt: number
   lastUsed: number
   bytes: number
@@ -52,19 +52,25 @@ export class MemoryTier {
     })
   }
 
-  /** The entry's value and the revision it is current at, or undefined on a miss. */
-  read(key: string, partition: string): { value: unknown; revision: number } | undefined {
+  /**
+   * The entry's value and the revision it is current at, or undefined on a miss. The same object
+   * on every hit (not a copy: a hit allocates nothing); callers must not change it.
+   */
+  read(key: string, partition: string): { readonly value: unknown; readonly revision: number } | undefined {
     const entry = this.lru.get(key)
     if (entry === undefined) return undefined
     if (this.maxAgeMs !== undefined && Date.now() - entry.storedAt > this.maxAgeMs) return undefined
     entry.lastUsed = coarseNow()
     const marks = this.watermarks.get(partition)
-    if (marks === undefined) return { value: entry.value, revision: entry.revision }
-    if (entry.revision < marks.cleared) {
+    if (marks === undefined) return entry.hit
+    if (entry.hit.revision < marks.cleared) {
       this.lru.delete(key)
       return undefined
     }
-    return { value: entry.value, revision: entry.revision > marks.applied ? entry.revision : marks.applied }
+    // Every invalidation up to `applied` reached this partition and left the entry in place: it
+    // is current as of `applied`, which can be written down (only a clear above it ends it).
+    if (entry.hit.revision < marks.applied) entry.hit.revision = marks.applied
+    return entry.hit
   }
 
   /**
@@ -73,7 +79,7 @@ export class MemoryTier {
    */
   fill(key: string, partition: string, id: string, type: string, value: unknown, revision: number, bytes: number, ttlMs: number, lastUsed = coarseNow()): boolean {
     if (revision < this.watermarks.seen(partition)) return false
-    const entry: Entry = { value, revision, storedAt: Date.now(), lastUsed, bytes: Math.max(1, bytes), type, partition, id }
+    const entry: Entry = { hit: { value, revision }, storedAt: Date.now(), lastUsed, bytes: Math.max(1, bytes), type, partition, id }
     this.lru.set(key, entry, { ttl: ttlMs })
     if (this.lru.peek(key) === entry) this.account(entry, 1)
     return true

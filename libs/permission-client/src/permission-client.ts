@@ -1,11 +1,12 @@
 import { MemoryTier, TieredCache, type CacheType, type Revisioned } from '@latchkey/cache'
 import { followL1FanOut, subjects } from '@latchkey/events'
+import { PermissionSet, userPermissionsCodec } from '@latchkey/permission-set'
 import type { Log } from '@latchkey/logger'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { createNoopMeter, type Meter } from '@opentelemetry/api'
 import { PermissionOrgNotFoundError } from './errors.ts'
 import { createPermissionServiceStub, type PermissionServiceStub } from './permission-service-stub.ts'
-import { toSlugInvalidations, USER_PERMISSIONS } from './slug-invalidations.ts'
+import { toSlugInvalidations } from './slug-invalidations.ts'
 
 export interface PermissionClientOptions {
   /** `host:port` of the permission service's gRPC server (`GRPC_PORT`). */
@@ -52,13 +53,6 @@ export interface CheckQuestion extends RevisionOption {
   permission: string
 }
 
-/** A user's effective permissions: the sorted list, and the set for checks. */
-interface PermissionSet {
-  keys: string[]
-  has: ReadonlySet<string>
-}
-
-const toSet = (keys: string[]): PermissionSet => ({ keys, has: new Set(keys) })
 const parseRevision = (value: string | number | undefined): number => (value === undefined || value === '' ? 0 : Number(value))
 const silent: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 
@@ -76,12 +70,8 @@ export class PermissionClient {
 
   constructor(options: PermissionClientOptions) {
     this.stub = createPermissionServiceStub(options.address, options.deadlineMs ?? 2_000)
-    this.type = {
-      name: USER_PERMISSIONS,
-      ttlMs: options.l1?.ttlMs ?? 15 * 60_000,
-      encode: (value) => JSON.stringify(value.keys),
-      decode: (text) => toSet(JSON.parse(text) as string[]),
-    }
+    // The service's own kind of entry: the same name (its invalidations name it) and encoding.
+    this.type = { ...userPermissionsCodec, ttlMs: options.l1?.ttlMs ?? 15 * 60_000 }
     const l1 = options.nats
       ? new MemoryTier({ maxEntries: options.l1?.maxEntries ?? 100_000, maxBytes: options.l1?.maxBytes ?? 64 * 1024 * 1024, gapTimeoutMs: options.gapTimeoutMs ?? 5_000 })
       : undefined
@@ -111,7 +101,7 @@ export class PermissionClient {
       return this.stub.check({ org, user, permission, atLeastRevision: String(options.atLeastRevision ?? '') })
     }
     const set = await this.permissionSet(org, user, parseRevision(options.atLeastRevision))
-    return set ? { allowed: set.value.has.has(permission), revision: String(set.revision) } : { allowed: false, revision: '0' }
+    return set ? { allowed: set.value.has(permission), revision: String(set.revision) } : { allowed: false, revision: '0' }
   }
 
   /** Many checks (organizations may differ), answered in order; each (organization, user) pair is resolved once. */
@@ -130,7 +120,7 @@ export class PermissionClient {
     return Promise.all(
       questions.map(async (q) => {
         const set = await sets.get(pairKey(q))!
-        return set ? { allowed: set.value.has.has(q.permission), revision: String(set.revision) } : { allowed: false, revision: '0' }
+        return set ? { allowed: set.value.has(q.permission), revision: String(set.revision) } : { allowed: false, revision: '0' }
       }),
     )
   }
@@ -166,7 +156,7 @@ export class PermissionClient {
 
   private async load(org: string, user: string, minRevision: number): Promise<Revisioned<PermissionSet>> {
     const answer = await this.stub.listPermissions({ org, user, atLeastRevision: minRevision > 0 ? String(minRevision) : '' })
-    return { value: toSet(answer.permissions), revision: Number(answer.revision) }
+    return { value: new PermissionSet(answer.permissions), revision: Number(answer.revision) }
   }
 }
 

@@ -1,14 +1,9 @@
 import type { CacheType } from '@latchkey/cache'
 import { jsonCacheType } from '@latchkey/cache'
 import { ORGANIZATION_CACHE_TYPE } from '@latchkey/events'
+import { userPermissionsCodec, type PermissionSet } from '@latchkey/permission-set'
 import type { RoleDetail } from './store/effective-permissions.ts'
 import type { OrgRow } from './store/organizations.ts'
-
-/** A user's effective permissions: the sorted list for answers, the set for checks. */
-export interface PermissionSet {
-  keys: string[]
-  has: ReadonlySet<string>
-}
 
 export interface CacheTtls {
   organization: number
@@ -29,13 +24,6 @@ export interface PermissionCacheTypes {
   orgRoles: CacheType<RoleDetail[]>
 }
 
-/** How a user's permissions are named and written in the cache (what an audit needs to read them back). */
-export const userPermissionsCodec: Omit<CacheType<PermissionSet>, 'ttlMs'> = {
-  name: 'user_permissions',
-  encode: (value) => JSON.stringify(value.keys),
-  decode: (text) => toPermissionSet(JSON.parse(text) as string[]),
-}
-
 export function permissionCacheTypes(ttl: CacheTtls): PermissionCacheTypes {
   return {
     organization: jsonCacheType(ORGANIZATION_CACHE_TYPE, ttl.organization),
@@ -43,8 +31,4 @@ export function permissionCacheTypes(ttl: CacheTtls): PermissionCacheTypes {
     rolePermissions: jsonCacheType('role_permissions', ttl.rolePermissions),
     orgRoles: jsonCacheType('org_roles', ttl.orgRoles),
   }
-}
-
-export function toPermissionSet(keys: string[]): PermissionSet {
-  return { keys, has: new Set(keys) }
 }

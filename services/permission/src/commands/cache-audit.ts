@@ -1,5 +1,5 @@
 import type { TieredCache } from '@latchkey/cache'
-import { userPermissionsCodec } from '../cache-types.ts'
+import { userPermissionsCodec } from '@latchkey/permission-set'
 import { loadManyUserPermissions } from '../store/effective-permissions.ts'
 import type { Reader } from '../store/transaction.ts'
 

@@ -32,7 +32,7 @@ export function check(ctx: PermissionContext, input: CheckInput): CheckAnswer | 
   if (peekedOrg) {
     if (!peekedOrg.value) return { allowed: false, revision: 0 }
     const permissions = ctx.cache.peek(ctx.types.userPermissions, peekedOrg.value.id, input.user, minRevision)
-    if (permissions) return { allowed: permissions.value.has.has(input.permission), revision: permissions.revision }
+    if (permissions) return { allowed: permissions.value.has(input.permission), revision: permissions.revision }
   }
   return checkThroughCache(ctx, input, minRevision)
 }
@@ -41,7 +41,7 @@ async function checkThroughCache(ctx: PermissionContext, input: CheckInput, minR
   const org = await resolveOrg(ctx, input.org, minRevision)
   if (!org) return { allowed: false, revision: 0 }
   const permissions = await userPermissions(ctx, org, input.user, minRevision)
-  return { allowed: permissions.value.has.has(input.permission), revision: permissions.revision }
+  return { allowed: permissions.value.has(input.permission), revision: permissions.revision }
 }
 
 /** With both cache levels off, one SQL statement answers a check (the uncached baseline). */
@@ -88,7 +88,7 @@ export async function bulkCheck(ctx: PermissionContext, checks: CheckInput[]): P
     }
     const permissions = resolved.get(`${c.org}\u0000${c.user}`)!
     revisions[c.org] = Math.min(revisions[c.org] ?? Number.MAX_SAFE_INTEGER, permissions.revision)
-    return { allowed: permissions.value.has.has(c.permission) }
+    return { allowed: permissions.value.has(c.permission) }
   })
   return { results, revisions }
 }

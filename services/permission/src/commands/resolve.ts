@@ -1,6 +1,6 @@
 import { RevisionNotReachedError, type Revisioned } from '@latchkey/cache'
+import { PermissionSet } from '@latchkey/permission-set'
 import { slugPartition } from '@latchkey/events'
-import { toPermissionSet, type PermissionSet } from '../cache-types.ts'
 import type { PermissionContext } from '../context.ts'
 import { OrgNotFoundError, RevisionAheadError } from '../errors.ts'
 import { loadManyUserPermissions, loadUserPermissions } from '../store/effective-permissions.ts'
@@ -53,7 +53,7 @@ async function loadOrg(ctx: PermissionContext, slug: string): Promise<Revisioned
 
 async function loadPermissionSet(ctx: PermissionContext, orgId: string, userId: string): Promise<Revisioned<PermissionSet>> {
   const loaded = await loadUserPermissions(ctx.db, orgId, userId)
-  return { value: toPermissionSet(loaded.permissions), revision: loaded.revision }
+  return { value: new PermissionSet(loaded.permissions), revision: loaded.revision }
 }
 
 const maxBatch = 1_000
@@ -73,7 +73,7 @@ export function batchedPermissionSetLoader(ctx: PermissionContext): PermissionSe
       try {
         const loaded = await loadManyUserPermissions(ctx.db, orgId, chunk)
         for (const user of chunk) {
-          const value = { value: toPermissionSet(loaded.permissions.get(user) ?? []), revision: loaded.revision }
+          const value = { value: new PermissionSet(loaded.permissions.get(user) ?? []), revision: loaded.revision }
           for (const waiter of waiting.get(user)!) waiter.resolve(value)
         }
       } catch (err) {
@@ -107,7 +107,7 @@ export function registerCheckWarmers(ctx: PermissionContext): void {
   })
   ctx.cache.registerWarmer(ctx.types.userPermissions, async (orgId, userIds) => {
     const loaded = await loadManyUserPermissions(ctx.db, orgId, userIds)
-    return { revision: loaded.revision, values: new Map(userIds.map((user) => [user, toPermissionSet(loaded.permissions.get(user) ?? [])])) }
+    return { revision: loaded.revision, values: new Map(userIds.map((user) => [user, new PermissionSet(loaded.permissions.get(user) ?? [])])) }
   })
 }
 

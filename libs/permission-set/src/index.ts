@@ -1,0 +1,2 @@
+export { PermissionSet } from './permission-set.ts'
+export { userPermissionsCodec } from './user-permissions-codec.ts'
