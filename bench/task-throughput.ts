@@ -1,9 +1,10 @@
-// npm run bench:tasks [-- --tasks 20000] [-- --concurrency 64] [-- --latency-tasks 400 --rate 50] [-- --rounds 3] [-- --quick]
+// npm run bench:tasks [-- --tasks 20000] [-- --concurrency 64] [-- --latency-tasks 400 --rate 50] [-- --rounds 3] [-- --quick] [-- --cpu-prof]
 //
 // The task worker against BullMQ, in one run, on this machine's NATS, PostgreSQL and Redis:
 //   (1) end-to-end no-op throughput: enqueue N system.echo tasks (bulk, 1,000 at a time) and time
 //       until every one has succeeded (its status readable as such: PostgreSQL for Latchkey,
-//       BullMQ's completed set for BullMQ), with 1 and with 2 worker processes;
+//       BullMQ's completed set for BullMQ; the end is the last one's own timestamp there, the
+//       status batch's `updated_at` or the job's `finishedOn`), with 1 and with 2 worker processes;
 //   (2) enqueue-to-start latency at a low rate (one task at a time, --rate per second): the time
 //       from the enqueue call to the start of the task (Latchkey: created_at → started_at of the
 //       task; BullMQ: job.timestamp → job.processedOn; both clocks are this machine's, in ms).
@@ -14,6 +15,8 @@
 // all rounds' samples, and the CPU time the workers and the servers spent per 1,000 tasks (which
 // other load on the machine does not change much). Prints a markdown table, writes JSON, exits 0.
 import { randomBytes } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
@@ -24,8 +27,9 @@ import { Queue } from 'bullmq'
 import pg from 'pg'
 import { freePort } from './lib/free-port.ts'
 import { startLatchkey } from './lib/latchkey-process.ts'
-import { startNodeProcess, type NodeProcess } from './lib/node-process.ts'
+import { repoRoot, startNodeProcess, type NodeProcess } from './lib/node-process.ts'
 import { watchCpu } from './lib/cpu-time.ts'
+import { formatProfile, mainThreadProfile, summarizeProfile } from './lib/cpu-profile.ts'
 import { environment, writeResults } from './lib/results.ts'
 import { quantile } from './lib/stats.ts'
 import { count, markdownTable, ms } from './lib/table.ts'
@@ -39,6 +43,8 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
     'skip-bullmq': { type: 'boolean', default: false },
+    // CPU profiles of each run's first worker process, summarized over its measured run.
+    'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/results/task-throughput.json' },
   },
 })
@@ -49,6 +55,7 @@ const rate = Number(flags.rate)
 const rounds = flags.quick ? 1 : Number(flags.rounds)
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const profileRoot = flags['cpu-prof'] ? join(repoRoot, 'bench/results/profiles', `tasks-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined
 const bulkSize = 1_000
 const bulksInFlight = 4
 
@@ -58,6 +65,8 @@ interface RunResult {
   concurrency: number
   tasks: number
   seconds: number
+  /** Of those, until the last enqueue call answered (the rest is the workers catching up). */
+  enqueueSeconds: number
   perSecond: number
   latency: { samples: number; p50: number; p90: number; p99: number; max: number }
   latencies: number[]
@@ -84,6 +93,23 @@ function cpuWatch(workerPids: number[], servers: string[]) {
       machine: per1000(sum(['machine'])),
     }
   }
+}
+
+/** With --cpu-prof, the directory for the CPU profile of a run's first worker process. */
+let runNumber = 0
+function profileDirFor(system: string): string | undefined {
+  if (!profileRoot) return undefined
+  const dir = join(profileRoot, `${system}-${++runNumber}`)
+  mkdirSync(dir, { recursive: true })
+  return dir
+}
+
+/** Prints where the first worker's CPU went during the measured run (it stopped at `exitedAt`). */
+function reportProfile(dir: string | undefined, title: string, window: { start: number; end: number }, exitedAt: number): void {
+  const path = dir ? mainThreadProfile(dir) : undefined
+  if (!path) return
+  const summary = summarizeProfile(path, 20, { fromEndMs: exitedAt - window.start, toEndMs: exitedAt - window.end })
+  console.error(`${formatProfile(summary, `${title}, first worker process, measured run`)}\n`)
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -138,6 +164,8 @@ async function runLatchkey(workers: number): Promise<RunResult> {
   const db = new pg.Client({ connectionString: database.url })
   await db.connect()
   const processes: NodeProcess[] = []
+  const profileDir = profileDirFor('latchkey')
+  let window: { start: number; end: number } | undefined
   let client: TasksClient | undefined
   try {
     for (let i = 0; i < workers; i++) {
@@ -145,6 +173,7 @@ async function runLatchkey(workers: number): Promise<RunResult> {
         await startLatchkey({
           name: `task-worker-${i + 1}`,
           databaseUrl: database.url,
+          ...(i === 0 && profileDir ? { cpuProfileDir: profileDir } : {}),
           env: { TARGET: 'task-worker', NATS_NAMESPACE: namespace, TASK_QUEUES: 'system', TASK_CONCURRENCY_SYSTEM: String(concurrency), MIGRATE_ON_START: 'false' },
         }),
       )
@@ -159,10 +188,16 @@ async function runLatchkey(workers: number): Promise<RunResult> {
 
     const before = await succeeded()
     const started = performance.now()
+    const startedAtMs = Date.now()
     const cpu = cpuWatch(processes.map((p) => p.pid), ['nats-server', 'postgres'])
     await inChunks(tasks, (size) => client!.enqueueBulk(Array.from({ length: size }, () => echo)))
+    const enqueueSeconds = (performance.now() - started) / 1000
     await waitUntil('every task to succeed', async () => (await succeeded()) >= before + tasks)
-    const seconds = (performance.now() - started) / 1000
+    window = { start: started, end: performance.now() }
+    // The end is when the last status became readable as succeeded (its batch's time), not when
+    // the 100 ms poll noticed: a poll's delay would be up to a tenth of a 1-second run.
+    const { rows: last } = await db.query<{ ms: number }>(`SELECT (extract(epoch FROM max(updated_at)) * 1000)::float8 AS ms FROM tasks WHERE status = 'succeeded'`)
+    const seconds = (last[0]!.ms - startedAtMs) / 1000
     const cpuPer1000 = cpu()
 
     await sleep(500)
@@ -174,10 +209,11 @@ async function runLatchkey(workers: number): Promise<RunResult> {
       [ids],
     )
     const latencies = rows.map((r) => r.ms)
-    return { system: 'latchkey', workers, concurrency, tasks, seconds, perSecond: tasks / seconds, latency: summarize(latencies), latencies, cpuPer1000 }
+    return { system: 'latchkey', workers, concurrency, tasks, seconds, enqueueSeconds, perSecond: tasks / seconds, latency: summarize(latencies), latencies, cpuPer1000 }
   } finally {
     await client?.close()
     await Promise.all(processes.map((p) => p.stop()))
+    if (window && profileDir) reportProfile(join(profileDir, 'task-worker-1'), `Latchkey, ${workers} worker process(es)`, window, performance.now())
     await db.end()
     const manager = await jetstreamManager(connection)
     const names = subjects(namespace)
@@ -198,6 +234,8 @@ async function runBullmq(workers: number): Promise<RunResult> {
   const connection = { host: url.hostname, port: Number(url.port || 6379) }
   const queue = new Queue(name, { connection, prefix })
   const processes: NodeProcess[] = []
+  const profileDir = profileDirFor('bullmq')
+  let window: { start: number; end: number } | undefined
   try {
     for (let i = 0; i < workers; i++) {
       const port = await freePort()
@@ -206,6 +244,7 @@ async function runBullmq(workers: number): Promise<RunResult> {
           name: `bullmq-worker-${i + 1}`,
           entry: 'bench/lib/bullmq-worker.ts',
           port,
+          nodeArgs: i === 0 && profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
           env: { QUEUE: name, CONCURRENCY: String(concurrency), REDIS_URL: redisUrl, PREFIX: prefix, PORT: String(port) },
         }),
       )
@@ -217,10 +256,15 @@ async function runBullmq(workers: number): Promise<RunResult> {
 
     const before = await completed()
     const started = performance.now()
+    const startedAtMs = Date.now()
     const cpu = cpuWatch(processes.map((p) => p.pid), ['redis-server'])
     await inChunks(tasks, (size) => queue.addBulk(Array.from({ length: size }, () => ({ name: 'system.echo', data }))))
+    const enqueueSeconds = (performance.now() - started) / 1000
     await waitUntil('every job to complete', async () => (await completed()) >= before + tasks)
-    const seconds = (performance.now() - started) / 1000
+    window = { start: started, end: performance.now() }
+    // The end is when the last job became completed: BullMQ scores its completed set by finishedOn.
+    const [, lastFinishedOn] = await (await queue.client).zrevrange(queue.keys.completed!, 0, 0, { WITHSCORES: true })
+    const seconds = (Number(lastFinishedOn) - startedAtMs) / 1000
     const cpuPer1000 = cpu()
 
     await sleep(500)
@@ -232,9 +276,10 @@ async function runBullmq(workers: number): Promise<RunResult> {
       const job = await queue.getJob(id)
       if (job?.processedOn) latencies.push(job.processedOn - job.timestamp)
     }
-    return { system: 'bullmq', workers, concurrency, tasks, seconds, perSecond: tasks / seconds, latency: summarize(latencies), latencies, cpuPer1000 }
+    return { system: 'bullmq', workers, concurrency, tasks, seconds, enqueueSeconds, perSecond: tasks / seconds, latency: summarize(latencies), latencies, cpuPer1000 }
   } finally {
     await Promise.all(processes.map((p) => p.stop()))
+    if (window) reportProfile(profileDir, `BullMQ, ${workers} worker process(es)`, window, performance.now())
     await queue.obliterate({ force: true }).catch(() => {})
     await queue.close()
   }
@@ -250,7 +295,7 @@ for (let round = 1; round <= rounds; round++) {
     for (const system of order) {
       console.error(`round ${round}/${rounds}: ${system}, ${workers} worker process(es)...`)
       const result = system === 'latchkey' ? await runLatchkey(workers) : await runBullmq(workers)
-      console.error(`  ${count(result.perSecond)} tasks/s, p99 ${ms(result.latency.p99)}`)
+      console.error(`  ${count(result.perSecond)} tasks/s (all enqueued after ${ms(result.enqueueSeconds * 1000)}), p99 ${ms(result.latency.p99)}`)
       results.push(result)
     }
   }

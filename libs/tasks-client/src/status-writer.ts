@@ -47,34 +47,49 @@ interface PendingInsert {
   fail: (err: Error) => void
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString())
 
-const newer = `(t.status <> 'cancelled' AND (u.attempts, u.phase) > (t.attempts, t.phase))`
+// Each batch is one JSON document, spread into rows by PostgreSQL (jsonb_to_recordset): one
+// JSON.stringify in the writer, where thirteen array parameters cost the driver an escaped text
+// rendering of every element. Times travel as epoch milliseconds.
+const at = (column: string) => `to_timestamp(u.${column} / 1000.0)`
 
 const insertSql = `
 INSERT INTO tasks (id, queue, type, priority, status, payload, idempotency_key, max_attempts, backoff_base_ms, backoff_max_ms, attempts, dispatch_at, created_at, trace_context)
-SELECT u.id, u.queue, u.type, u.priority, 'queued', u.payload::jsonb, u.key, u.max_attempts, u.base_ms, u.max_ms, u.attempts, u.dispatch_at, u.created_at, u.trace_context::jsonb
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::int[], $11::timestamptz[], $12::timestamptz[], $13::text[])
-  AS u(id, queue, type, priority, payload, key, max_attempts, base_ms, max_ms, attempts, dispatch_at, created_at, trace_context)
+SELECT u.id, u.queue, u.type, u.priority, 'queued', u.payload::jsonb, u.key, u.max_attempts, u.base_ms, u.max_ms, u.attempts, ${at('dispatch_at')}, ${at('created_at')}, u.trace_context
+FROM jsonb_to_recordset($1::jsonb)
+  AS u(id uuid, queue text, type text, priority text, payload text, key text, max_attempts int, base_ms int, max_ms int, attempts int, dispatch_at float8, created_at float8, trace_context jsonb)
 ON CONFLICT DO NOTHING
 RETURNING id`
+
+const newer = `(t.status <> 'cancelled' AND (u.attempts, u.phase) > (t.attempts, t.phase))`
 
 const progressSql = `
 UPDATE tasks t SET
   status = CASE WHEN ${newer} THEN u.status ELSE t.status END,
-  started_at = CASE WHEN ${newer} AND u.started_at IS NOT NULL THEN u.started_at ELSE t.started_at END,
-  finished_at = CASE WHEN ${newer} THEN u.finished_at ELSE t.finished_at END,
+  started_at = CASE WHEN ${newer} AND u.started_at IS NOT NULL THEN ${at('started_at')} ELSE t.started_at END,
+  finished_at = CASE WHEN ${newer} THEN ${at('finished_at')} ELSE t.finished_at END,
   result = CASE WHEN ${newer} THEN u.result::jsonb ELSE t.result END,
   error = CASE WHEN ${newer} THEN u.error ELSE t.error END,
   dispatch_at = CASE WHEN ${newer} THEN NULL ELSE t.dispatch_at END,
-  attempt_log = t.attempt_log || u.log::jsonb,
+  attempt_log = t.attempt_log || u.log,
   attempts = CASE WHEN ${newer} THEN u.attempts ELSE t.attempts END,
   phase = CASE WHEN ${newer} THEN u.phase ELSE t.phase END,
   updated_at = now()
-FROM unnest($1::uuid[], $2::int[], $3::int2[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[])
-  AS u(id, attempts, phase, status, started_at, finished_at, result, error, log)
+FROM jsonb_to_recordset($1::jsonb)
+  AS u(id uuid, attempts int, phase int2, status text, started_at float8, finished_at float8, result text, error text, log jsonb)
 WHERE t.id = u.id
 RETURNING t.id`
+
+/** An attempt-log entry as stored: ISO times (what the task routes answer), absent fields left out. */
+function storedLog(log: Record<number, AttemptEntry> | undefined): Record<string, { startedAt?: string; finishedAt?: string; error?: string }> {
+  const stored: Record<string, { startedAt?: string; finishedAt?: string; error?: string }> = {}
+  for (const attempt in log) {
+    const entry = log[attempt as unknown as number]!
+    stored[attempt] = { startedAt: iso(entry.startedAt), finishedAt: iso(entry.finishedAt), error: entry.error }
+  }
+  return stored
+}
 
 /**
  * Status writes, batched: every change is buffered and written with others in one multi-row
@@ -115,21 +130,28 @@ export class StatusWriter {
 
   /** Records what an attempt did. The promise settles once it is committed. */
   write(change: Progress): Promise<void> {
-    const promise = new Promise<void>((resolve, reject) => {
-      const existing = this.progress.get(change.task.id)
-      if (!existing) {
-        this.progress.set(change.task.id, { change: { ...change, log: { ...change.log } }, waiters: [{ resolve, reject }] })
-      } else {
-        existing.waiters.push({ resolve, reject })
-        const current = existing.change
-        const log = { ...current.log }
-        for (const [attempt, entry] of Object.entries(change.log ?? {})) log[Number(attempt)] = entry
-        const isNewer = change.attempts > current.attempts || (change.attempts === current.attempts && change.phase > current.phase)
-        existing.change = isNewer ? { ...change, startedAt: change.startedAt ?? current.startedAt, log } : { ...current, log }
-      }
-    })
+    return new Promise<void>((resolve, reject) => this.add(change, { resolve, reject }))
+  }
+
+  /** Records a change nobody waits for (a start: what is awaited is the outcome that follows). */
+  note(change: Progress): void {
+    this.add(change, undefined)
+  }
+
+  private add(change: Progress, waiter: Waiter | undefined): void {
+    const existing = this.progress.get(change.task.id)
+    if (!existing) {
+      // Kept as given: callers hand over a fresh object, and a merge below never changes one.
+      this.progress.set(change.task.id, { change, waiters: waiter ? [waiter] : [] })
+    } else {
+      if (waiter) existing.waiters.push(waiter)
+      const current = existing.change
+      const log = { ...current.log }
+      for (const [attempt, entry] of Object.entries(change.log ?? {})) log[Number(attempt)] = entry
+      const isNewer = change.attempts > current.attempts || (change.attempts === current.attempts && change.phase > current.phase)
+      existing.change = isNewer ? { ...change, startedAt: change.startedAt ?? current.startedAt, log } : { ...current, log }
+    }
     this.schedule()
-    return promise
   }
 
   /** Writes everything buffered now; resolves when it is committed. */
@@ -203,39 +225,42 @@ export class StatusWriter {
 
   private async insertRows(client: pg.PoolClient, rows: NewTask[]): Promise<Set<string>> {
     this.totals.statements++
-    const { rows: inserted } = await client.query<{ id: string }>(insertSql, [
-      rows.map((r) => r.message.id),
-      rows.map((r) => r.message.queue),
-      rows.map((r) => r.message.type),
-      rows.map((r) => r.message.priority),
-      rows.map((r) => (r.message.payload === undefined ? null : JSON.stringify(r.message.payload))),
-      rows.map((r) => r.idempotencyKey ?? null),
-      rows.map((r) => r.message.maxAttempts ?? null),
-      rows.map((r) => r.message.backoff?.baseMs ?? null),
-      rows.map((r) => r.message.backoff?.maxMs ?? null),
-      rows.map((r) => r.message.offset),
-      rows.map((r) => iso(r.dispatchAt)),
-      rows.map((r) => iso(r.message.createdAt)),
-      rows.map((r) => (r.traceContext?.traceparent ? JSON.stringify(r.traceContext) : null)),
-    ])
+    const batch = rows.map(({ message, idempotencyKey, dispatchAt, traceContext }) => ({
+      id: message.id,
+      queue: message.queue,
+      type: message.type,
+      priority: message.priority,
+      // As JSON text, so that a payload of `null` stays a JSON null (a JSON null field would be SQL NULL).
+      payload: message.payload === undefined ? undefined : JSON.stringify(message.payload),
+      key: idempotencyKey,
+      max_attempts: message.maxAttempts,
+      base_ms: message.backoff?.baseMs,
+      max_ms: message.backoff?.maxMs,
+      attempts: message.offset,
+      dispatch_at: dispatchAt,
+      created_at: message.createdAt,
+      trace_context: traceContext?.traceparent ? traceContext : undefined,
+    }))
+    const { rows: inserted } = await client.query<{ id: string }>(insertSql, [JSON.stringify(batch)])
     return new Set(inserted.map((r) => r.id))
   }
 
   private async writeProgress(client: pg.PoolClient, changes: Progress[]): Promise<void> {
     const run = async (batch: Progress[]) => {
       this.totals.statements++
-      const { rows } = await client.query<{ id: string }>(progressSql, [
-        batch.map((c) => c.task.id),
-        batch.map((c) => c.attempts),
-        batch.map((c) => c.phase),
-        batch.map((c) => c.status),
-        batch.map((c) => iso(c.startedAt)),
-        batch.map((c) => iso(c.finishedAt)),
-        batch.map((c) => c.result ?? null),
-        batch.map((c) => c.error ?? null),
-        batch.map((c) => JSON.stringify(Object.fromEntries(Object.entries(c.log ?? {}).map(([n, e]) => [n, { startedAt: iso(e.startedAt) ?? undefined, finishedAt: iso(e.finishedAt) ?? undefined, error: e.error }])))),
-      ])
-      return new Set(rows.map((r) => r.id))
+      const rows = batch.map((c) => ({
+        id: c.task.id,
+        attempts: c.attempts,
+        phase: c.phase,
+        status: c.status,
+        started_at: c.startedAt,
+        finished_at: c.finishedAt,
+        result: c.result,
+        error: c.error,
+        log: storedLog(c.log),
+      }))
+      const { rows: updated } = await client.query<{ id: string }>(progressSql, [JSON.stringify(rows)])
+      return new Set(updated.map((r) => r.id))
     }
     const updated = await run(changes)
     const missing = changes.filter((c) => !updated.has(c.task.id))

@@ -4,6 +4,7 @@ import type { Log } from '@latchkey/logger'
 import { messageContext, startProcessSpan, startPublishSpan } from '@latchkey/nats'
 import { encodeTask, PHASE, type Progress, type TaskMessage, type TaskPublisher, type TaskStore } from '@latchkey/tasks-client'
 import { DEFAULT_BACKOFF, DEFAULT_MAX_ATTEMPTS, TaskRejectedError, type TaskRegistry } from '../registry.ts'
+import { AttemptContext, runHandler, type HandlerOutcome } from './attempt-context.ts'
 import { retryDelayMs } from './backoff.ts'
 import type { TaskServices } from '../task-services.ts'
 import type { TaskMetrics } from './metrics.ts'
@@ -45,8 +46,19 @@ export interface ExecutorOptions {
 export class Executor implements TaskExecutor {
   constructor(private readonly options: ExecutorOptions) {}
 
-  async execute(msg: Msg, release: () => void, running: RunningTask): Promise<void> {
+  async execute(running: RunningTask): Promise<void> {
+    try {
+      await this.deliver(running)
+    } catch (err) {
+      this.options.log.error({ err, subject: running.msg.subject }, 'task execution failed unexpectedly')
+    } finally {
+      running.finish()
+    }
+  }
+
+  private async deliver(running: RunningTask): Promise<void> {
     const { metrics } = this.options
+    const msg = running.msg
     let task: TaskMessage
     try {
       task = JSON.parse(decoder.decode(msg.data)) as TaskMessage
@@ -55,12 +67,10 @@ export class Executor implements TaskExecutor {
       // Nothing can ever run it: drop it (acknowledged), loudly.
       this.options.log.error({ subject: msg.subject, err: { message: (err as Error).message } }, 'undecodable task message dropped')
       ack(msg)
-      release()
       return
     }
     if (this.options.cancelled.has(task.id)) {
       ack(msg)
-      release()
       metrics.outcome(task, 'cancelled', 0)
       return
     }
@@ -71,12 +81,12 @@ export class Executor implements TaskExecutor {
       messageId: task.id,
       attributes: { 'latchkey.task.type': task.type, 'latchkey.task.attempt': (task.offset ?? 0) + deliveryCount },
     })
-    const error = await span.run(() => this.attempt(msg, task, deliveryCount, release, running))
+    const error = await span.run(() => this.attempt(msg, task, deliveryCount, running))
     span.end(error)
   }
 
   /** Runs one attempt and records its outcome; answers its error when it did not succeed. */
-  private async attempt(msg: Msg, task: TaskMessage, deliveryCount: number, release: () => void, running: RunningTask): Promise<string | undefined> {
+  private async attempt(msg: Msg, task: TaskMessage, deliveryCount: number, running: RunningTask): Promise<string | undefined> {
     const { store, registry, metrics } = this.options
     const definition = registry.get(task.type)
     const maxAttempts = task.maxAttempts ?? definition?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
@@ -84,7 +94,7 @@ export class Executor implements TaskExecutor {
 
     if (deliveryCount > maxAttempts) {
       // The last attempt started but never reported: its worker died (or hung past its lease).
-      release()
+      running.release()
       const error = `attempt ${attempt - 1} of ${maxAttempts} never finished: its worker stopped before acknowledging it`
       await this.settle(msg, { task, attempts: attempt - 1, phase: PHASE.finished, status: 'dead', finishedAt: Date.now(), error }, () => ack(msg))
       metrics.outcome(task, 'dead', 0)
@@ -92,7 +102,7 @@ export class Executor implements TaskExecutor {
     }
 
     const startedAt = Date.now()
-    void store.writer.write({ task, attempts: attempt, phase: PHASE.running, status: 'running', startedAt, log: { [attempt]: { startedAt } } }).catch(() => {})
+    store.writer.note({ task, attempts: attempt, phase: PHASE.running, status: 'running', startedAt, log: { [attempt]: { startedAt } } })
     if (attempt === 1) metrics.waited(task, startedAt - task.createdAt)
     running.onHandBack = async () => {
       // Shutdown: the attempt counts (it started); the task runs again elsewhere at once.
@@ -104,48 +114,16 @@ export class Executor implements TaskExecutor {
     }
 
     const timeoutMs = definition?.timeoutMs ?? this.options.defaultTimeoutMs
-    // The abort signal is made only if the handler asks for it (most never do; it costs).
-    let controller: AbortController | undefined
-    let abortReason: Error | undefined
-    let stop: (reason: Error) => void = () => {}
-    const stopped = new Promise<never>((_, reject) => (stop = reject))
-    stopped.catch(() => {})
-    running.abort = (reason) => {
-      abortReason ??= reason
-      controller?.abort(reason)
-      stop(reason)
-    }
     const timer = setTimeout(() => running.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)
-    let outcome: { ok: true; result: unknown } | { ok: false; err: unknown }
-    try {
-      if (!definition) throw new TaskRejectedError(`no handler for task type ${task.type} (known: ${registry.types().join(', ')})`)
-      const log = this.options.log
-      const context = {
-        id: task.id,
-        queue: task.queue,
-        type: task.type,
-        priority: task.priority,
-        attempt,
-        maxAttempts,
-        log,
-        services: this.options.services,
-        get signal(): AbortSignal {
-          if (!controller) {
-            controller = new AbortController()
-            if (abortReason) controller.abort(abortReason)
-          }
-          return controller.signal
-        },
-      }
-      const work = Promise.resolve().then(() => definition.handle(task.payload, context))
-      work.catch(() => {})
-      outcome = { ok: true, result: await Promise.race([work, stopped]) }
-    } catch (err) {
-      outcome = { ok: false, err: abortReason ?? err }
-    } finally {
-      clearTimeout(timer)
-      release()
+    let outcome: HandlerOutcome
+    if (definition) {
+      const context = new AttemptContext(task, attempt, maxAttempts, this.options.log, this.options.services)
+      outcome = await runHandler(definition, task.payload, context, (abort) => (running.abort = abort))
+    } else {
+      outcome = { ok: false, err: new TaskRejectedError(`no handler for task type ${task.type} (known: ${registry.types().join(', ')})`) }
     }
+    clearTimeout(timer)
+    running.release()
     if (running.handedBack) return 'handed back: the worker shut down while it ran'
     const finishedAt = Date.now()
     const seconds = (finishedAt - startedAt) / 1000
