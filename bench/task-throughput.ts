@@ -148,6 +148,22 @@ async function paced(total: number, send: (i: number) => Promise<unknown>): Prom
   await Promise.all(pending)
 }
 
+/**
+ * Tasks of the latency run that started over 100 ms after their enqueue, told by when they were
+ * enqueued and when they started (ms from the run's first enqueue): starts bunched at one instant
+ * point at a delivery that was held back, starts spread out at a slow worker.
+ */
+function reportLateStarts(rows: { ms: number; created: number }[]): void {
+  const late = rows.filter((r) => r.ms > 100)
+  if (late.length === 0) return
+  const first = rows[0]!.created
+  const starts = [...new Set(late.map((r) => Math.round(r.created + r.ms - first)))]
+  console.error(
+    `  ${late.length} of ${rows.length} tasks started over 100 ms late: enqueued from +${Math.round(late[0]!.created - first)} to +${Math.round(late.at(-1)!.created - first)} ms, ` +
+      `started at ${starts.length} instant(s): ${starts.slice(0, 8).map((t) => `+${t}`).join(', ')}${starts.length > 8 ? ', …' : ''} ms`,
+  )
+}
+
 const summarize = (latencies: number[]) => {
   const sorted = Float64Array.from(latencies).sort()
   return { samples: sorted.length, p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN }
@@ -204,11 +220,14 @@ async function runLatchkey(workers: number): Promise<RunResult> {
     const ids: string[] = []
     await paced(latencyTasks, async () => ids.push((await client!.enqueue(echo)).id))
     await waitUntil('the latency tasks', async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE id = ANY($1::uuid[]) AND status = 'succeeded'`, [ids])).rows[0]!.n === ids.length)
-    const { rows } = await db.query<{ ms: number }>(
-      `SELECT (extract(epoch FROM (attempt_log -> '1' ->> 'startedAt')::timestamptz - created_at) * 1000)::float8 AS ms FROM tasks WHERE id = ANY($1::uuid[])`,
+    const { rows } = await db.query<{ ms: number; created: number }>(
+      `SELECT (extract(epoch FROM (attempt_log -> '1' ->> 'startedAt')::timestamptz - created_at) * 1000)::float8 AS ms,
+              (extract(epoch FROM created_at) * 1000)::float8 AS created
+       FROM tasks WHERE id = ANY($1::uuid[]) ORDER BY created_at`,
       [ids],
     )
     const latencies = rows.map((r) => r.ms)
+    reportLateStarts(rows)
     return { system: 'latchkey', workers, concurrency, tasks, seconds, enqueueSeconds, perSecond: tasks / seconds, latency: summarize(latencies), latencies, cpuPer1000 }
   } finally {
     await client?.close()
