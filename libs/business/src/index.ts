@@ -12,7 +12,7 @@ export {
 } from './cache-types.ts'
 export type { BusinessDeps } from './business-deps.ts'
 export { writeBusinessChange, type BusinessChange, type OrgRef } from './org-write.ts'
-export { OrgNotFoundError, InvalidBusinessInputError } from './errors.ts'
+export { InvalidBusinessInputError } from './errors.ts'
 export { resolveOrgId } from './org-lookup.ts'
 export { dealStats, dashboard, loadDealStats, loadDashboard, registerBusinessWarmers } from './read-figures.ts'
 export { listDeals, createDeal, updateDeal, type DealRow } from './deals.ts'

@@ -1,5 +1,5 @@
 import type { Database } from '@latchkey/db'
-import { OrgNotFoundError } from './errors.ts'
+import { OrgNotFoundError } from '@latchkey/errors'
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 

@@ -1,7 +1,7 @@
 import type { CacheKey } from '@latchkey/cache'
 import { appendEvent, orgWriteInvalidations, type Tx } from '@latchkey/events'
 import type { BusinessDeps } from './business-deps.ts'
-import { OrgNotFoundError } from './errors.ts'
+import { OrgNotFoundError } from '@latchkey/errors'
 
 export interface OrgRef {
   id: string

@@ -3,7 +3,7 @@ import { Prisma } from '@latchkey/db'
 import type { Tx } from '@latchkey/events'
 import type { BusinessDeps } from './business-deps.ts'
 import { dashboardId, dealStatsId } from './cache-types.ts'
-import { OrgNotFoundError } from './errors.ts'
+import { OrgNotFoundError } from '@latchkey/errors'
 import { DEAL_STAGES, OPEN_STAGES, periodOf, VERIFICATION_STATUSES, type Dashboard, type DealStage, type DealStats, type VerificationStatus } from './model.ts'
 
 const zero = '0.00'

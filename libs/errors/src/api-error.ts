@@ -64,8 +64,10 @@ export function toApiError(err: unknown, context: MappingContext = { bodyLimit: 
     mapped = new ValidationError(String(e.message))
   } else if (typeof e.code === 'string' && frameworkErrors[e.code]) {
     mapped = frameworkErrors[e.code]!(e, context)
-  } else if (isDependencyOutage(err)) {
-    mapped = new UnavailableError(isDependencyOutage(err)!)
+  } else if (!(typeof e.code === 'string' && e.code.startsWith('LK_'))) {
+    // A domain error says what it is itself; only anything else is read for an outage.
+    const dependency = isDependencyOutage(err)
+    if (dependency) mapped = new UnavailableError(dependency)
   }
   const statusCode = typeof mapped.statusCode === 'number' ? mapped.statusCode : 500
   const known = typeof mapped.code === 'string' && mapped.code.startsWith('LK_')

@@ -10,3 +10,5 @@ export const BadRequestError = defineError<[string]>('LK_ERR_BAD_REQUEST', '%s',
 export const UnauthenticatedError = defineError<[string]>('LK_ERR_UNAUTHENTICATED', '%s', 401)
 export const UnavailableError = defineError<[string]>('LK_ERR_UNAVAILABLE', '%s is unavailable; retry later', 503)
 export const InternalError = defineError<[]>('LK_ERR_INTERNAL', 'Internal server error', 500)
+/** An organization named by slug that does not exist: the permission service's and the business processes' own. */
+export const OrgNotFoundError = defineError<[string]>('LK_ERR_ORG_NOT_FOUND', 'Organization %s does not exist', 404)

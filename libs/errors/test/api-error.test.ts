@@ -40,3 +40,16 @@ t.test('a lost database connection is a 503 that says to retry, not a 500', asyn
   const err = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })
   t.same(toApiError(err).api, { statusCode: 503, code: 'LK_ERR_UNAVAILABLE', error: 'Service Unavailable', message: 'The database is unavailable; retry later' })
 })
+
+t.test('a domain error stays itself even when a lost connection is among its causes', async (t) => {
+  const Unreachable = defineError<[string]>('LK_ERR_TASK_QUEUE_UNAVAILABLE', 'The task queue is unavailable: %s', 503)
+  const lost = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4222'), { code: 'ECONNREFUSED' })
+  t.same(toApiError(new Unreachable('connection refused', { cause: lost })).api, {
+    statusCode: 503,
+    code: 'LK_ERR_TASK_QUEUE_UNAVAILABLE',
+    error: 'Service Unavailable',
+    message: 'The task queue is unavailable: connection refused',
+  })
+  const NotFound = defineError<[string]>('LK_ERR_ORG_NOT_FOUND', 'Connection terminated for %s', 404)
+  t.equal(toApiError(new NotFound('acme')).api.code, 'LK_ERR_ORG_NOT_FOUND', 'a message that reads like an outage does not make one')
+})

@@ -2,7 +2,6 @@ import { defineError } from '@latchkey/errors'
 
 // The permission service's domain errors. Commands throw them; the HTTP error handler and the gRPC
 // status mapping turn them into API errors.
-export const OrgNotFoundError = defineError<[string]>('LK_ERR_ORG_NOT_FOUND', 'Organization %s does not exist', 404)
 export const OrgExistsError = defineError<[string]>('LK_ERR_ORG_EXISTS', 'Organization %s already exists', 409)
 export const PermissionExistsError = defineError<[string]>('LK_ERR_PERMISSION_EXISTS', 'Permission %s already exists', 409)
 export const UnknownPermissionError = defineError<[string]>('LK_ERR_UNKNOWN_PERMISSION', 'Unknown permission(s): %s', 422)

@@ -1,5 +1,6 @@
 import type { PermissionContext, RequestMeta } from '../context.ts'
-import { OrgExistsError, OrgNotFoundError } from '../errors.ts'
+import { OrgNotFoundError } from '@latchkey/errors'
+import { OrgExistsError } from '../errors.ts'
 import { createOrg as insertOrg, deleteOrgContents, bumpRevision, type OrgRow } from '../store/organizations.ts'
 import { writeToOrg } from '../writes/write-to-org.ts'
 import { requireOrg } from './resolve.ts'

@@ -1,7 +1,7 @@
 import type { CacheKey } from '@latchkey/cache'
 import { appendEvent, orgWriteInvalidations } from '@latchkey/events'
 import type { PermissionContext, RequestMeta } from '../context.ts'
-import { OrgNotFoundError } from '../errors.ts'
+import { OrgNotFoundError } from '@latchkey/errors'
 import { bumpRevision, type OrgRow } from '../store/organizations.ts'
 import type { Tx } from '../store/transaction.ts'
 
