@@ -40,6 +40,8 @@ t.test('a delayed task is queued until it is due, then runs', async (t) => {
   t.notOk(waiting.startedAt)
   const queues = await client.get('/v1/queues')
   t.equal(queues.body.items[4].pending.medium, 1, 'a delayed task counts as pending')
+  const metrics = await (await fetch(`${app.url}/metrics`)).text()
+  t.match(metrics, /latchkey_tasks_delayed\{(?=[^}]*queue="system")(?=[^}]*priority="medium")[^}]*\} 1\b/, 'and is reported as delayed')
   const done = await waitForStatus(client, id, 'succeeded', 10_000)
   const waited = Date.parse(done.startedAt!) - Date.parse(done.createdAt)
   t.ok(waited >= 1_500, `started ${waited} ms after its enqueue (delay 1,500)`)

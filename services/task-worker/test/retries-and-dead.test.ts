@@ -57,6 +57,8 @@ t.test('a task that spends its attempts is dead: kept, visible, and redrivable',
   t.same(listed.body.items.map((task) => task.id), [id], 'GET /v1/tasks?status=dead shows it')
   const queues = await client.get('/v1/queues')
   t.equal(queues.body.items.find((q: { name: string }) => q.name === 'workflow').dead, 1, 'GET /v1/queues counts it')
+  const deadGauge = /latchkey_tasks_dead\{queue="workflow"\} (\d+)/
+  t.equal((await (await fetch(`${app.url}/metrics`)).text()).match(deadGauge)?.[1], '1', 'so does the dead-task gauge')
 
   const redrive = await client.post('/v1/queues/workflow/dead/redrive')
   t.same(redrive.body, { redriven: 1 })
@@ -67,6 +69,7 @@ t.test('a task that spends its attempts is dead: kept, visible, and redrivable',
   t.match(done.attemptLog[2]?.error, /attempt 3 fails on purpose/)
   t.notOk(done.error)
   t.equal((await client.get('/v1/queues')).body.items.find((q: { name: string }) => q.name === 'workflow').dead, 0)
+  t.equal((await (await fetch(`${app.url}/metrics`)).text()).match(deadGauge)?.[1], '0', 'the gauge falls back to 0')
   t.same((await client.post('/v1/queues/workflow/dead/redrive')).body, { redriven: 0 }, 'nothing left to redrive')
 })
 

@@ -92,6 +92,22 @@ export class TaskWorker {
           result.observe(value, { queue, priority })
         }
       })
+    // From the status table: every replica reports the same figures (aggregate replicas with max).
+    const delayed = options.meter.createObservableGauge('latchkey_tasks_delayed', {
+      description: 'Tasks waiting in PostgreSQL to be published (delayed, redriven, or keyed and not yet confirmed), by queue and priority; not in latchkey_tasks_queue_depth',
+    })
+    const dead = options.meter.createObservableGauge('latchkey_tasks_dead', { description: 'Dead tasks kept for inspection and redrive, by queue' })
+    options.meter.addBatchObservableCallback(
+      async (result) => {
+        const counts = await options.store.queueCounts().catch(() => undefined)
+        if (!counts) return
+        for (const queue of QUEUES) {
+          for (const priority of PRIORITIES) result.observe(delayed, counts.waiting.get(`${queue}.${priority}`) ?? 0, { queue, priority })
+          result.observe(dead, counts.dead.get(queue) ?? 0, { queue })
+        }
+      },
+      [delayed, dead],
+    )
   }
 
   /** Creates the consumers (or adjusts their ack wait and limits), then starts working. */
