@@ -1,6 +1,7 @@
 export * from './model.ts'
 export * from './errors.ts'
 export { enqueueTasks, publishTasks, validateInput, encodeTask, KEYED_DISPATCH_GRACE_MS, type EnqueueContext, type TaskTypeCatalog } from './enqueue.ts'
+export { cancelTask } from './cancel.ts'
 export { ensureTaskStream, openCancellationBucket, TASK_DUPLICATE_WINDOW_MS, CANCELLATION_TTL_MS } from './task-streams.ts'
 export { TaskStore, toTaskView, LOST_ATTEMPT, type DueTask, type TaskStoreOptions } from './task-store.ts'
 export { StatusWriter, PHASE, type Progress, type NewTask, type AttemptEntry } from './status-writer.ts'

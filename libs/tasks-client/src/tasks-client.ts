@@ -1,9 +1,11 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import { subjects as natsNames, type Subjects } from '@latchkey/events'
 import type { Log } from '@latchkey/logger'
+import type { KV } from '@nats-io/kv'
+import { cancelTask } from './cancel.ts'
 import { enqueueTasks, type EnqueueContext, type TaskTypeCatalog } from './enqueue.ts'
 import type { Enqueued, EnqueueInput, TaskView } from './model.ts'
-import { ensureTaskStream } from './task-streams.ts'
+import { ensureTaskStream, openCancellationBucket } from './task-streams.ts'
 import { TaskPublisher } from './task-publisher.ts'
 import { TaskStore } from './task-store.ts'
 
@@ -30,6 +32,11 @@ export interface TasksClient {
   /** Up to any number of tasks; one bad input refuses them all. */
   enqueueBulk(inputs: EnqueueInput[]): Promise<Enqueued[]>
   get(id: string): Promise<TaskView | undefined>
+  /**
+   * Cancels a task that has not started (queued, delayed, or waiting for its retry), as
+   * `POST /v1/tasks/:id/cancel` does; `LK_ERR_TASK_NOT_FOUND`, `LK_ERR_TASK_NOT_CANCELLABLE` otherwise.
+   */
+  cancel(id: string): Promise<TaskView>
   readonly store: TaskStore
   /** Writes what is buffered and closes the client's database pool. */
   close(): Promise<void>
@@ -45,6 +52,7 @@ export function createTasksClient(options: TasksClientOptions): TasksClient {
     catalog: options.catalog,
   }
   let ready: Promise<unknown> | undefined
+  let bucket: Promise<KV> | undefined
   const ensureStream = () => (ready ??= ensureTaskStream(options.connection, context.subjects).catch((err) => ((ready = undefined), Promise.reject(err))))
   return {
     store,
@@ -58,6 +66,10 @@ export function createTasksClient(options: TasksClientOptions): TasksClient {
       return enqueueTasks(context, inputs)
     },
     get: (id) => store.get(id),
+    async cancel(id) {
+      bucket ??= openCancellationBucket(options.connection, context.subjects).catch((err) => ((bucket = undefined), Promise.reject(err)))
+      return cancelTask({ store, cancellations: await bucket }, id)
+    },
     close: async () => {
       await store.close()
       context.publisher.close()

@@ -89,3 +89,21 @@ t.test('the client library enqueues without HTTP, through the same path', async 
   await t.rejects(tasks.enqueue({ queue: 'nope' as never, type: 'system.echo' }), { code: 'LK_ERR_UNKNOWN_QUEUE' }, 'bad input is refused by the client too')
   await t.rejects(tasks.enqueue({ queue: 'system', type: 'system.echo', delayMs: -5 }), { code: 'LK_ERR_INVALID_TASK' })
 })
+
+t.test('the client library cancels a task that has not started, as the route does', async (t) => {
+  const tasks = createTasksClient({ connection: app.app.nats, databaseUrl: db, namespace: app.namespace })
+  t.teardown(() => tasks.close())
+  const later = await tasks.enqueue({ queue: 'system', type: 'system.echo', delayMs: 1_000, payload: { never: true } })
+  t.match(await tasks.cancel(later.id), { id: later.id, status: 'cancelled' })
+  t.match(await tasks.cancel(later.id), { status: 'cancelled' }, 'cancelling again answers the same')
+  t.equal((await getTask(client, later.id)).status, 'cancelled', 'every replica reads it cancelled')
+  await new Promise((resolve) => setTimeout(resolve, 1_500))
+  const after = await getTask(client, later.id)
+  t.equal(after.status, 'cancelled', 'its due time passed and it never ran')
+  t.equal(after.attempts, 0)
+
+  const done = await tasks.enqueue({ queue: 'system', type: 'system.echo' })
+  await waitForStatus(client, done.id, 'succeeded')
+  await t.rejects(tasks.cancel(done.id), { code: 'LK_ERR_TASK_NOT_CANCELLABLE' }, 'a finished task refuses')
+  await t.rejects(tasks.cancel('00000000-0000-4000-8000-000000000000'), { code: 'LK_ERR_TASK_NOT_FOUND' })
+})

@@ -1,4 +1,4 @@
-import { enqueueTasks, TaskNotCancellableError, TaskNotFoundError, type Enqueued, type EnqueueInput, type TaskView } from '@latchkey/tasks-client'
+import { cancelTask as cancel, enqueueTasks, TaskNotFoundError, type Enqueued, type EnqueueInput, type TaskView } from '@latchkey/tasks-client'
 import type { TaskWorkerContext } from '../context.ts'
 
 export function enqueue(ctx: TaskWorkerContext, inputs: EnqueueInput[]): Promise<Enqueued[]> {
@@ -15,15 +15,7 @@ export function listTasks(ctx: TaskWorkerContext, filter: { queue?: string | und
   return ctx.store.list(filter)
 }
 
-/**
- * Cancels a queued (or delayed) task, or one waiting for its retry: its row says `cancelled` at
- * once, and the id goes into the cancellation bucket that every worker watches, so that a worker
- * receiving its message drops it. Cancelling a cancelled task answers it again (idempotent).
- */
-export async function cancelTask(ctx: TaskWorkerContext, id: string): Promise<TaskView> {
-  const outcome = await ctx.store.cancel(id)
-  if (!outcome) throw new TaskNotFoundError(id)
-  if (!outcome.cancelled && outcome.task.status !== 'cancelled') throw new TaskNotCancellableError(id, outcome.task.status)
-  await ctx.cancellations.put(id, '')
-  return outcome.task
+/** Cancels a task that has not started (see `cancelTask` in `@latchkey/tasks-client`). */
+export function cancelTask(ctx: TaskWorkerContext, id: string): Promise<TaskView> {
+  return cancel(ctx, id)
 }
