@@ -5,47 +5,22 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import { cacheInvalidatorTarget } from '@latchkey/cache-invalidator'
 import { loadConfig } from '@latchkey/config'
 import { createLogger } from '@latchkey/logger'
 import { permissionTarget } from '@latchkey/permission'
 import { taskWorkerTarget } from '@latchkey/task-worker'
-import { readJsonResponse, startTestApp, type TestApp } from '@latchkey/testing'
+import { ensurePermissions, expect2xx, jsonClient, startTestApp, uniqueSlug, waitFor, type JsonClient, type JsonResponse, type TestApp } from '@latchkey/testing'
 import { buildDealsApp, DealsAppConfigSchema } from '../src/index.ts'
 
 type Teardown = { teardown(fn: () => unknown): void }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-export interface JsonResponse {
-  status: number
-  body: any
-  text: string
-}
-
 /** A JSON client of `baseUrl`; `user` becomes the `x-user-id` header. */
-export function client(baseUrl: string, user?: string) {
-  const request = async (method: string, path: string, body?: unknown): Promise<JsonResponse> => {
-    const headers: Record<string, string> = {}
-    if (user) headers['x-user-id'] = user
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    return readJsonResponse(await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(15_000) }))
-  }
-  return {
-    get: (path: string) => request('GET', path),
-    post: (path: string, body?: unknown) => request('POST', path, body),
-    put: (path: string, body?: unknown) => request('PUT', path, body),
-    patch: (path: string, body?: unknown) => request('PATCH', path, body),
-  }
-}
-export type Client = ReturnType<typeof client>
+export const client = (baseUrl: string, user?: string): JsonClient => jsonClient(baseUrl, { headers: user ? { 'x-user-id': user } : {}, timeoutMs: 15_000 })
 
 /** Throws with the answer unless it is a 2xx; answers the body. */
 export async function ok(response: Promise<JsonResponse>, what: string): Promise<any> {
-  const res = await response
-  if (res.status < 200 || res.status > 299) throw new Error(`${what}: ${res.status} ${res.text}`)
-  return res.body
+  return expect2xx(await response, what).body
 }
 
 export async function startPlatformAndExample(t: Teardown) {
@@ -79,15 +54,10 @@ export async function startExample(t: Teardown, platform: TestApp, env: Record<s
   return { example, exampleUrl: `http://127.0.0.1:${(example.server.address() as { port: number }).port}` }
 }
 
-export const uniqueSlug = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`
-
 /** The demo's permissions and roles in a new organization, through the platform's HTTP API. */
-export async function createDemoOrg(admin: Client, members: Record<string, string[]>): Promise<string> {
+export async function createDemoOrg(admin: JsonClient, members: Record<string, string[]>): Promise<string> {
   const slug = uniqueSlug('deals')
-  for (const key of ['deals.view', 'deals.edit', 'dashboard.view', 'commissions.manage']) {
-    const res = await admin.post('/v1/permissions', { key })
-    if (res.status !== 201 && res.status !== 409) throw new Error(`permission ${key}: ${res.status} ${res.text}`)
-  }
+  await ensurePermissions(admin, ['deals.view', 'deals.edit', 'dashboard.view', 'commissions.manage'])
   await ok(admin.post('/v1/orgs', { slug, name: 'Demo' }), 'org')
   await ok(admin.post(`/v1/orgs/${slug}/roles`, { name: 'viewer', permissions: ['deals.view', 'dashboard.view'] }), 'viewer')
   await ok(admin.post(`/v1/orgs/${slug}/roles`, { name: 'seller', permissions: ['deals.edit'], inherits: ['viewer'] }), 'seller')
@@ -99,19 +69,16 @@ export async function createDemoOrg(admin: Client, members: Record<string, strin
   return slug
 }
 
-/** Polls `probe` until it answers something other than undefined, or fails after `withinMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, withinMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + withinMs
-  for (;;) {
-    const found = await probe()
-    if (found !== undefined) return found
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${withinMs} ms`)
-    await sleep(20)
-  }
+/**
+ * Polls `probe` every 20 ms until it answers something other than undefined, or fails after
+ * `withinMs`; a probe that throws fails it at once.
+ */
+export function eventually<T>(probe: () => Promise<T | undefined>, withinMs: number, what: string): Promise<T> {
+  return waitFor(what, probe, { timeoutMs: withinMs, intervalMs: 20, failOnError: true })
 }
 
 /** Waits for a task to end on the platform (`GET /v1/tasks/:id`) and answers it. */
-export function taskOutcome(admin: Client, id: string): Promise<any> {
+export function taskOutcome(admin: JsonClient, id: string): Promise<any> {
   return eventually(
     async () => {
       const task = (await admin.get(`/v1/tasks/${id}`)).body

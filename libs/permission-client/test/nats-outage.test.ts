@@ -2,11 +2,12 @@
 // back. With no fan-out arriving, the client's L1 serves nothing older than its degraded TTL, so a
 // change made meanwhile reaches it within that bound; once NATS is back the L1 is dropped (what
 // was missed cannot be replayed) and, when the fan-out flows again, entries are kept as before.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { decodeJson, subjects, type L1InvalidationMessage } from '@latchkey/events'
 import { startPrivateNats } from '@latchkey/testing'
 import { connect } from '@nats-io/transport-node'
 import t from 'tap'
-import { createOrg, eventually, sleep, startPlatform } from './helpers.ts'
+import { createOrg, eventually, startPlatform } from './helpers.ts'
 
 const degradedTtlMs = 500
 const nats = await startPrivateNats(t)

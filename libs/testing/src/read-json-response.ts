@@ -1,5 +1,13 @@
 /** A response as tests look at it: status, headers, the parsed JSON body (undefined if none) and the raw text. */
-export async function readJsonResponse<T = any>(response: Response): Promise<{ status: number; headers: Headers; body: T; text: string }> {
+export interface JsonResponse<T = any> {
+  status: number
+  headers: Headers
+  body: T
+  text: string
+}
+
+/** Reads a response as tests look at it (a body that is not JSON becomes undefined; `text` keeps it). */
+export async function readJsonResponse<T = any>(response: Response): Promise<JsonResponse<T>> {
   const text = await response.text()
   let body: unknown
   try {

@@ -2,25 +2,23 @@
 // L2 sizes are counted in Redis, L1 figures are what the replicas report (every 5 s), and the
 // invalidation counts match the change events exactly. Each process's own figures are on /metrics.
 import t from 'tap'
+import { createOrgFixture, timeUntil, waitFor } from '@latchkey/testing'
 import {
   cacheStats,
-  createFixture,
-  jetstreamManager,
+  changeStreamManager,
   metricValue,
-  natsClient,
   redisKeys,
   startCluster,
-  waitFor,
   waitForConsumerCaughtUp,
   waitForOutboxPublished,
   type CacheStatsBody,
 } from './helpers.ts'
 
 const { deployment, a, b, invalidator } = await startCluster(t)
-const manager = await jetstreamManager(await natsClient(t, deployment.natsUrl))
+const manager = await changeStreamManager(t, deployment)
 
 t.test('the stats show L2 per cache type, every replica’s L1 as it reported it, and every invalidation', async (t) => {
-  const fx = await createFixture(a, {
+  const fx = await createOrgFixture(a, {
     slugPrefix: 'stats',
     roles: { viewer: { permissions: ['deals.view'] }, editor: { permissions: ['deals.edit'], inherits: ['viewer'] } },
     members: { ann: ['viewer'], bob: ['editor'], cid: ['editor'] },
@@ -38,7 +36,7 @@ t.test('the stats show L2 per cache type, every replica’s L1 as it reported it
   const readsDone = Date.now()
 
   // The replicas report every 5 s: wait for a report of each made after the reads.
-  const { value: stats, elapsedMs } = await waitFor(
+  const { value: stats, elapsedMs } = await timeUntil(
     'a report of A and of B made after the reads',
     async () => {
       const stats = await cacheStats(invalidator)
@@ -79,12 +77,12 @@ t.test('the stats show L2 per cache type, every replica’s L1 as it reported it
     const reported = Object.fromEntries(Object.entries(stats.l2.types).map(([type, s]) => [type, s.entries]))
     return JSON.stringify(Object.entries(reported).sort()) === JSON.stringify(Object.entries(counted).sort()) ? { stats, counted } : undefined
   })
-  const l2Stats: CacheStatsBody['l2'] = l2.value.stats.l2
+  const l2Stats: CacheStatsBody['l2'] = l2.stats.l2
   t.equal(l2Stats.available, true, 'L2 is available')
   t.same(Object.keys(l2Stats.types).sort(), ['org_roles', 'organization', 'role_permissions', 'user_permissions'], 'every cache type that was read has entries in Redis')
   t.comment(`L2: ${JSON.stringify(l2Stats.types)}`)
   for (const [type, s] of Object.entries(l2Stats.types)) {
-    t.equal(s.entries, l2.value.counted[type], `${type}: ${s.entries} entries, as many as Redis holds`)
+    t.equal(s.entries, l2.counted[type], `${type}: ${s.entries} entries, as many as Redis holds`)
     t.ok(s.bytes >= s.entries * 16, `${type}: ${s.bytes} bytes (Redis’s own measure)`)
     t.equal(s.partial, false, `${type}: a full count`)
   }
@@ -120,14 +118,14 @@ t.test('the stats show L2 per cache type, every replica’s L1 as it reported it
 })
 
 t.test('one write adds exactly its event, entries and partitions to the counts', async (t) => {
-  const fx = await createFixture(a, { slugPrefix: 'stats2', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
+  const fx = await createOrgFixture(a, { slugPrefix: 'stats2', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
   await b.check(fx.slug, fx.users.ann, 'deals.view')
   await waitForOutboxPublished(deployment.databaseUrl)
   await waitForConsumerCaughtUp(manager, deployment.stream)
   const before = await cacheStats(invalidator)
   const res = await a.put(`/v1/orgs/${fx.slug}/members/${fx.users.ann}`, { roles: [] })
   t.equal(res.status, 200)
-  const { value: after } = await waitFor('the invalidator to apply the write', async () => {
+  const after = await waitFor('the invalidator to apply the write', async () => {
     const stats = await cacheStats(invalidator)
     return stats.invalidations.events > before.invalidations.events ? stats : undefined
   })

@@ -3,7 +3,8 @@
 // other at once when the reader passes the write's revision (atLeastRevision), and within a short
 // bound without it (the outbox relay → JetStream → invalidator → L1 fan-out path).
 import t from 'tap'
-import { createFixture, setMembership, setRole, startCluster, summarize, waitForAnswer, type Replica } from './helpers.ts'
+import { createOrgFixture } from '@latchkey/testing'
+import { setMembership, setRole, startCluster, summarize, waitForAnswer, type Replica } from './helpers.ts'
 
 const { a, b } = await startCluster(t)
 
@@ -21,7 +22,7 @@ async function readWithToken(replica: Replica, via: number, org: string, user: s
 }
 
 t.test('with atLeastRevision, a replica reflects a write made on another one at once: zero stale answers over 50 writes', async (t) => {
-  const fx = await createFixture(a, { slugPrefix: 'token', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
+  const fx = await createOrgFixture(a, { slugPrefix: 'token', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
   const ann = fx.users.ann
   let member = true
   let granted = true
@@ -52,7 +53,7 @@ t.test('with atLeastRevision, a replica reflects a write made on another one at 
 })
 
 t.test('without a token, a replica reflects a write made on another one within a second', async (t) => {
-  const fx = await createFixture(a, { slugPrefix: 'notoken', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
+  const fx = await createOrgFixture(a, { slugPrefix: 'notoken', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
   const ann = fx.users.ann
   const input = { org: fx.slug, user: ann, permission: 'deals.view' }
   const delays: number[] = []
@@ -72,7 +73,7 @@ t.test('without a token, a replica reflects a write made on another one within a
 })
 
 t.test('a role change reaches, on the other replica, every member of every role that inherits it', async (t) => {
-  const fx = await createFixture(a, {
+  const fx = await createOrgFixture(a, {
     slugPrefix: 'inherit',
     roles: {
       viewer: { permissions: ['deals.view'] },

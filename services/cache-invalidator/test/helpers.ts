@@ -1,15 +1,28 @@
 // Shared setup of the cache-invalidator's tests. They run the REAL program as child processes
 // (spawnProgram): permission replicas and a cache-invalidator sharing one database, one Redis key
-// prefix and one NATS namespace, all of their own, so tests never see each other. Also here: a tiny
-// JSON client, fixtures made through the HTTP API, polling with a deadline, and read-only access to
-// what the processes share (the outbox table, the change stream, Redis) for assertions.
-import { randomBytes } from 'node:crypto'
+// prefix and one NATS namespace, all of their own, so tests never see each other. Also here: writes
+// and waits of these tests, and read-only access to what the processes share (the outbox table, the
+// change stream, Redis) for assertions. (The JSON client, the organization fixture and polling with
+// a deadline are @latchkey/testing's.)
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
-import { createTestDatabase, readJsonResponse, removeRedisKeys, spawnProgram, uniqueNamespace, uniquePrefix, type ProgramProcess } from '@latchkey/testing'
+import {
+  createTestDatabase,
+  expect2xx,
+  jsonClient,
+  queryDatabase,
+  removeRedisKeys,
+  spawnProgram,
+  timeUntil,
+  uniqueNamespace,
+  uniquePrefix,
+  waitFor,
+  type JsonClient,
+  type ProgramProcess,
+  type WaitForOptions,
+} from '@latchkey/testing'
 import type { ChangeEvent } from '@latchkey/events'
 import { Redis } from 'ioredis'
-import pg from 'pg'
 import type tap from 'tap'
 import { CONSUMER_NAME } from '../src/index.ts'
 
@@ -20,58 +33,11 @@ type Teardown = { teardown(fn: () => unknown): void }
 export const SHARED_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
 export const SHARED_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-// ---------------------------------------------------------------------------------------------
-// A tiny JSON client
-// ---------------------------------------------------------------------------------------------
-
-export interface ApiResponse<T = any> {
-  status: number
-  body: T
-  text: string
-}
-
-export interface Api {
-  url: string
-  request<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>>
-  get<T = any>(path: string): Promise<ApiResponse<T>>
-  post<T = any>(path: string, body?: unknown): Promise<ApiResponse<T>>
-  put<T = any>(path: string, body?: unknown): Promise<ApiResponse<T>>
-  delete<T = any>(path: string): Promise<ApiResponse<T>>
-}
-
-export function api(url: string): Api {
-  const request = async <T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> => {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    })
-    return readJsonResponse<T>(response)
-  }
-  return {
-    url,
-    request,
-    get: (path) => request('GET', path),
-    post: (path, body) => request('POST', path, body),
-    put: (path, body) => request('PUT', path, body),
-    delete: (path) => request('DELETE', path),
-  }
-}
-
-/** Throws with the answer unless it is a 2xx; returns it otherwise. */
-export function expect2xx<T>(res: ApiResponse<T>, what: string): ApiResponse<T> {
-  if (res.status < 200 || res.status > 299) throw new Error(`${what}: ${res.status} ${res.text}`)
-  return res
-}
-
 // ---------------------------------------------------------------------------------------------
 // The deployment: processes sharing a database, a Redis prefix and a NATS namespace
 // ---------------------------------------------------------------------------------------------
 
-export interface Replica extends Api {
+export interface Replica extends JsonClient {
   name: string
   target: string
   pid: number
@@ -147,7 +113,7 @@ export async function createDeployment(t: TapTest, options: DeploymentOptions = 
     replicas,
     start: async (name, target, extra = {}) => {
       const process = await spawnProgram(t, { ...env, TARGET: target, OTEL_SERVICE_NAME: `latchkey-${name}`, ...extra }, { timeoutMs: 60_000 })
-      const client = api(process.url)
+      const client = jsonClient(process.url, { timeoutMs: 15_000 })
       const replica: Replica = {
         ...client,
         name,
@@ -197,41 +163,15 @@ export async function startCluster(t: TapTest, options: DeploymentOptions = {}):
 // Polling
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Calls `probe` every `intervalMs` until it answers something other than undefined; resolves with
- * that value and the time it took. Rejects with `what` and the last value seen after `timeoutMs`.
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<{ value: T; elapsedMs: number }> {
-  const { timeoutMs = 20_000, intervalMs = 50 } = options
-  const started = performance.now()
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await probe()
-      if (value !== undefined) return { value, elapsedMs: performance.now() - started }
-    } catch (err) {
-      last = err
-    }
-    if (performance.now() - started > timeoutMs) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`)
-    }
-    await sleep(intervalMs)
-  }
-}
-
 /** Polls a check on `replica` (every `intervalMs`) until it answers `allowed`; the time it took. */
 export async function waitForAnswer(
   replica: Replica,
   input: { org: string; user: string; permission: string },
   allowed: boolean,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
+  options: WaitForOptions = {},
 ): Promise<{ elapsedMs: number; staleAnswers: number }> {
   let staleAnswers = 0
-  const { elapsedMs } = await waitFor(
+  const { elapsedMs } = await timeUntil(
     `${replica.name} to answer allowed=${allowed} for ${input.user} ${input.permission}`,
     async () => {
       const answer = await replica.check(input.org, input.user, input.permission)
@@ -252,54 +192,8 @@ export const summarize = (values: number[]): string => {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fixtures, through the HTTP API
+// Writes and bulk reads beyond the organization fixture
 // ---------------------------------------------------------------------------------------------
-
-export interface FixtureSpec<Member extends string> {
-  /** Roles in creation order (parents first). */
-  roles: Record<string, { permissions: string[]; inherits?: string[] }>
-  /** Members by short name, each with a user id of its own and these roles. */
-  members: Record<Member, string[]>
-  slugPrefix?: string
-}
-
-export interface Fixture<Member extends string> {
-  slug: string
-  orgId: string
-  users: Record<Member, string>
-  /** The organization's revision after the fixture's last write. */
-  revision: string
-}
-
-/** Creates the permissions (the catalog is global; an existing key is fine). */
-export async function ensurePermissions(client: Api, keys: string[]): Promise<void> {
-  for (const key of keys) {
-    const res = await client.post('/v1/permissions', { key, description: `test permission ${key}` })
-    if (res.status !== 201 && res.status !== 409) throw new Error(`POST /v1/permissions ${key}: ${res.status} ${res.text}`)
-  }
-}
-
-/**
- * An organization with its permissions, roles (with inheritance), users and memberships, made
- * through `client` one write at a time.
- */
-export async function createFixture<Member extends string>(client: Api, spec: FixtureSpec<Member>): Promise<Fixture<Member>> {
-  await ensurePermissions(client, [...new Set(Object.values(spec.roles).flatMap((role) => role.permissions))])
-  const slug = `${spec.slugPrefix ?? 'org'}-${randomBytes(4).toString('hex')}`
-  const org = expect2xx(await client.post('/v1/orgs', { slug, name: `Org ${slug}` }), `POST /v1/orgs ${slug}`)
-  let revision: string = org.body.revision
-  for (const [name, role] of Object.entries(spec.roles)) {
-    revision = expect2xx(await client.post(`/v1/orgs/${slug}/roles`, { name, ...role }), `POST role ${name}`).body.revision
-  }
-  const users = {} as Record<Member, string>
-  for (const [name, roles] of Object.entries<string[]>(spec.members)) {
-    const id = `${name}.${randomBytes(4).toString('hex')}`
-    users[name as Member] = id
-    expect2xx(await client.put(`/v1/users/${id}`, { email: `${id}@example.test` }), `PUT /v1/users/${id}`)
-    revision = expect2xx(await client.put(`/v1/orgs/${slug}/members/${id}`, { roles }), `PUT member ${name}`).body.revision
-  }
-  return { slug, orgId: org.body.id, users, revision }
-}
 
 /**
  * Many members at once, in one SQL transaction (through the API, each membership is a write
@@ -307,7 +201,7 @@ export async function createFixture<Member extends string>(client: Api, spec: Fi
  * users nothing has cached yet, since it skips the change events. Member i gets `roleOf(i)`.
  */
 export async function insertMembers(databaseUrl: string, orgId: string, users: string[], roleOf: (index: number) => string): Promise<void> {
-  await query(
+  await queryDatabase(
     databaseUrl,
     `WITH new_users AS (
        INSERT INTO users (id, email, updated_at) SELECT u, u || '@example.test', now() FROM unnest($1::text[]) AS u RETURNING id
@@ -333,29 +227,18 @@ export async function bulkAnswers(replica: Replica, slug: string, users: string[
 }
 
 /** PUT /v1/orgs/:org/members/:user; answers the new revision. */
-export async function setMembership(client: Api, slug: string, user: string, roles: string[]): Promise<string> {
+export async function setMembership(client: JsonClient, slug: string, user: string, roles: string[]): Promise<string> {
   return expect2xx(await client.put(`/v1/orgs/${slug}/members/${user}`, { roles }), `PUT member ${user} ${roles}`).body.revision
 }
 
 /** PUT /v1/orgs/:org/roles/:role; answers the new revision. */
-export async function setRole(client: Api, slug: string, role: string, permissions: string[], inherits: string[] = []): Promise<string> {
+export async function setRole(client: JsonClient, slug: string, role: string, permissions: string[], inherits: string[] = []): Promise<string> {
   return expect2xx(await client.put(`/v1/orgs/${slug}/roles/${role}`, { permissions, inherits }), `PUT role ${role}`).body.revision
 }
 
 // ---------------------------------------------------------------------------------------------
 // What the processes share, read directly for assertions
 // ---------------------------------------------------------------------------------------------
-
-/** One query on the deployment's database. */
-export async function query<R extends pg.QueryResultRow = any>(databaseUrl: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString: databaseUrl })
-  await client.connect()
-  try {
-    return (await client.query<R>(text, values)).rows
-  } finally {
-    await client.end()
-  }
-}
 
 export interface OutboxRow {
   id: string
@@ -369,7 +252,7 @@ export interface OutboxRow {
 
 /** Every outbox row, in commit order. */
 export async function outboxRows(databaseUrl: string): Promise<OutboxRow[]> {
-  return query<OutboxRow>(
+  return queryDatabase<OutboxRow>(
     databaseUrl,
     `SELECT id::text, event_id::text, org_id::text, org_seq::text, type, published_at IS NOT NULL AS published,
             COALESCE(payload->'invalidations', '[]'::jsonb) AS invalidations
@@ -379,7 +262,7 @@ export async function outboxRows(databaseUrl: string): Promise<OutboxRow[]> {
 
 /** Waits until every outbox row is marked published; answers the rows. */
 export async function waitForOutboxPublished(databaseUrl: string, timeoutMs = 20_000): Promise<OutboxRow[]> {
-  const { value } = await waitFor(
+  return waitFor(
     'every outbox row to be published',
     async () => {
       const rows = await outboxRows(databaseUrl)
@@ -387,7 +270,6 @@ export async function waitForOutboxPublished(databaseUrl: string, timeoutMs = 20
     },
     { timeoutMs, intervalMs: 100 },
   )
-  return value
 }
 
 export interface StreamMessage {
@@ -405,12 +287,17 @@ export async function natsClient(t: Teardown, url: string): Promise<NatsConnecti
   return connection
 }
 
+/** A JetStream manager on a NATS connection of the test's own: to read the deployment's change stream and the invalidators' consumer. */
+export async function changeStreamManager(t: Teardown, deployment: Deployment): Promise<JetStreamManager> {
+  return jetstreamManager(await natsClient(t, deployment.natsUrl))
+}
+
 /**
  * Every message of the change stream, by sequence (read with the stream's message API). Retried
  * for a while when JetStream does not answer (just after a server restart, on a busy machine).
  */
 export async function readStream(manager: JetStreamManager, stream: string): Promise<StreamMessage[]> {
-  return (await waitFor(`the messages of ${stream}`, () => readStreamOnce(manager, stream), { timeoutMs: 30_000, intervalMs: 250 })).value
+  return waitFor(`the messages of ${stream}`, () => readStreamOnce(manager, stream), { timeoutMs: 30_000, intervalMs: 250 })
 }
 
 async function readStreamOnce(manager: JetStreamManager, stream: string): Promise<StreamMessage[]> {
@@ -431,7 +318,7 @@ export { jetstream, jetstreamManager }
  * stream (nothing pending, nothing awaiting an ack); answers the consumer's info.
  */
 export async function waitForConsumerCaughtUp(manager: JetStreamManager, stream: string, timeoutMs = 20_000) {
-  const { value } = await waitFor(
+  return waitFor(
     'the cache-invalidator to acknowledge every change event',
     async () => {
       const [info, consumer] = await Promise.all([manager.streams.info(stream), manager.consumers.info(stream, CONSUMER_NAME)])
@@ -439,7 +326,6 @@ export async function waitForConsumerCaughtUp(manager: JetStreamManager, stream:
     },
     { timeoutMs, intervalMs: 100 },
   )
-  return value
 }
 
 /** Runs `read` on a short-lived Redis client (the test's view of what is in L2). */
@@ -492,7 +378,7 @@ export interface CacheStatsBody {
   invalidations: { events: number; entries: number; partitions: number; failures: number; delayMs: { p50: number; p99: number; max: number; samples: number } }
 }
 
-export async function cacheStats(invalidator: Api): Promise<CacheStatsBody> {
+export async function cacheStats(invalidator: JsonClient): Promise<CacheStatsBody> {
   return expect2xx(await invalidator.get<CacheStatsBody>('/v1/cache/stats'), 'GET /v1/cache/stats').body
 }
 

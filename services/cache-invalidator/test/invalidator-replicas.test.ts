@@ -2,12 +2,11 @@
 // them, and when one dies the others keep every L1 current. One of them runs in a combined
 // process (TARGET=permission,cache-invalidator), which also holds an L1 like any permission replica.
 import t from 'tap'
+import { createOrgFixture } from '@latchkey/testing'
 import {
   cacheStats,
+  changeStreamManager,
   createDeployment,
-  createFixture,
-  jetstreamManager,
-  natsClient,
   setMembership,
   summarize,
   waitForAnswer,
@@ -23,7 +22,7 @@ const [invalidator, a, combined] = await Promise.all([
   deployment.start('a', 'permission'),
   deployment.start('combined', 'permission,cache-invalidator'),
 ])
-const manager = await jetstreamManager(await natsClient(t, deployment.natsUrl))
+const manager = await changeStreamManager(t, deployment)
 
 /** Flips ann's only role `writes` times on `writer`; after each write, polls `reader` (no token) until it follows. Answers the delays. */
 async function flipAndFollow(t: TapTest, writer: Replica, reader: Replica, fx: { slug: string; users: { ann: string } }, writes: number): Promise<number[]> {
@@ -39,7 +38,7 @@ async function flipAndFollow(t: TapTest, writer: Replica, reader: Replica, fx: {
 }
 
 t.test('two invalidators share the durable consumer: each event is applied once, by one of them; the combined process gets the fan-out', async (t) => {
-  const fx = await createFixture(a, { slugPrefix: 'shared', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
+  const fx = await createOrgFixture(a, { slugPrefix: 'shared', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
   await waitForOutboxPublished(deployment.databaseUrl)
   await waitForConsumerCaughtUp(manager, deployment.stream)
   const before = await Promise.all([cacheStats(invalidator), cacheStats(combined)])
@@ -59,7 +58,7 @@ t.test('two invalidators share the durable consumer: each event is applied once,
 })
 
 t.test('when one invalidator dies, the other keeps every replica’s L1 current', async (t) => {
-  const fx = await createFixture(a, { slugPrefix: 'failover', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
+  const fx = await createOrgFixture(a, { slugPrefix: 'failover', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
   await waitForOutboxPublished(deployment.databaseUrl)
   await waitForConsumerCaughtUp(manager, deployment.stream)
   invalidator.process.child.kill('SIGKILL')

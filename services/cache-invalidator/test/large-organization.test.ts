@@ -2,12 +2,13 @@
 // 500), through the same path as any change: A's own invalidation, the relay, the invalidator's
 // batched deletes in Redis and its one fan-out message to every L1.
 import t from 'tap'
-import { bulkAnswers, createFixture, insertMembers, redisGetMany, setRole, startCluster, userPermissionsKey, waitForAnswer, type Replica } from './helpers.ts'
+import { createOrgFixture } from '@latchkey/testing'
+import { bulkAnswers, insertMembers, redisGetMany, setRole, startCluster, userPermissionsKey, waitForAnswer, type Replica } from './helpers.ts'
 
 const { deployment, a, b } = await startCluster(t)
 
 t.test('a role held by 520 members (more than one Redis batch): each change reaches every member, on the other replica and in Redis', async (t) => {
-  const fx = await createFixture(a, { slugPrefix: 'large', roles: { viewer: { permissions: ['deals.view'] }, member: { permissions: [], inherits: ['viewer'] } }, members: {} })
+  const fx = await createOrgFixture(a, { slugPrefix: 'large', roles: { viewer: { permissions: ['deals.view'] }, member: { permissions: [], inherits: ['viewer'] } }, members: {} })
   const users = Array.from({ length: 520 }, (_, i) => `bulk${i}.${fx.slug}`)
   // Loaded in one SQL transaction (nothing about them is cached yet, so no invalidation is
   // skipped); the changes under test below go through the API. Half hold viewer, half a role

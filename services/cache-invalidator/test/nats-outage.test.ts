@@ -2,18 +2,15 @@
 // still succeed (the outbox keeps their events); with no fan-out arriving, the other replica's L1
 // serves nothing older than CACHE_L1_DEGRADED_TTL (1 s here), so its staleness stays bounded; when
 // NATS returns the backlog goes out and every cache agrees again.
-import { startPrivateNats } from '@latchkey/testing'
+import { createOrgFixture, startPrivateNats, waitFor } from '@latchkey/testing'
 import t from 'tap'
 import {
   cacheStats,
-  createFixture,
-  jetstreamManager,
-  natsClient,
+  changeStreamManager,
   outboxRows,
   setMembership,
   setRole,
   startCluster,
-  waitFor,
   waitForAnswer,
   waitForConsumerCaughtUp,
   waitForOutboxPublished,
@@ -23,19 +20,18 @@ import {
 const degradedTtlMs = 1_000
 const nats = await startPrivateNats(t)
 const { deployment, a, b, invalidator } = await startCluster(t, { natsUrl: nats.url, env: { CACHE_L1_DEGRADED_TTL: '1s' } })
-const manager = await jetstreamManager(await natsClient(t, nats.url))
+const manager = await changeStreamManager(t, deployment)
 
 /** Waits until the replica's /readyz shows NATS in the given state; answers the HTTP status seen. */
 async function natsStateOn(replica: Replica, state: 'up' | 'degraded'): Promise<number> {
-  const { value } = await waitFor(`${replica.name} to see NATS ${state}`, async () => {
+  return waitFor(`${replica.name} to see NATS ${state}`, async () => {
     const res = await replica.get('/readyz')
     return res.body?.checks?.nats?.state === state ? res.status : undefined
   })
-  return value
 }
 
 t.test('with NATS down, writes succeed and the other replica’s staleness is bounded by the degraded TTL; all catches up after', async (t) => {
-  const fx = await createFixture(a, {
+  const fx = await createOrgFixture(a, {
     slugPrefix: 'natsdown',
     roles: { viewer: { permissions: ['deals.view'] }, editor: { permissions: ['deals.edit'], inherits: ['viewer'] } },
     members: { ann: ['viewer'], bob: ['viewer'], cid: ['editor'] },

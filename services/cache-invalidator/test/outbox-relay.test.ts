@@ -2,12 +2,11 @@
 // change stream exactly once, in order per organization, even when NATS is down while the writes
 // happen (the outbox keeps them; they go out when NATS returns). Two permission replicas run, so
 // two relays compete for the one publisher's lock.
-import { startPrivateNats } from '@latchkey/testing'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createOrgFixture, expect2xx, startPrivateNats, waitFor } from '@latchkey/testing'
 import t from 'tap'
 import {
   createDeployment,
-  createFixture,
-  expect2xx,
   jetstream,
   jetstreamManager,
   metricValue,
@@ -16,8 +15,6 @@ import {
   readStream,
   setMembership,
   setRole,
-  sleep,
-  waitFor,
   waitForOutboxPublished,
   type OutboxRow,
   type StreamMessage,
@@ -64,14 +61,14 @@ t.test('one relay publishes at a time, whatever the number of permission replica
     const flags = await Promise.all([a, b].map(async (replica) => metricValue(await replica.metrics(), 'latchkey_outbox_relay_leader')))
     return flags[0] !== undefined && flags[1] !== undefined && flags[0] + flags[1] === 1 ? flags : undefined
   })
-  t.same([...leaders.value].sort(), [0, 1], 'exactly one of the two replicas leads')
+  t.same([...leaders].sort(), [0, 1], 'exactly one of the two replicas leads')
 })
 
 t.test('writes made while NATS is down succeed, wait in the outbox, and go out exactly once and in order when it returns', async (t) => {
   const manager = await jetstreamManager(connection)
   const spec = { roles: { viewer: { permissions: ['deals.view'] }, editor: { permissions: ['deals.edit'], inherits: ['viewer'] } }, members: { ann: ['viewer'], bob: ['editor'] } }
-  const first = await createFixture(a, { ...spec, slugPrefix: 'relay-one' })
-  const second = await createFixture(b, { ...spec, slugPrefix: 'relay-two' })
+  const first = await createOrgFixture(a, { ...spec, slugPrefix: 'relay-one' })
+  const second = await createOrgFixture(b, { ...spec, slugPrefix: 'relay-two' })
   const before = await waitForOutboxPublished(deployment.databaseUrl)
   assertStreamMatchesOutbox(t, before, await readStream(manager, deployment.stream))
 
@@ -107,7 +104,7 @@ t.test('writes made while NATS is down succeed, wait in the outbox, and go out e
 
 t.test('writes flowing while NATS crashes and returns: every event is stored exactly once, in order', async (t) => {
   const manager = await jetstreamManager(connection)
-  const fx = await createFixture(a, { slugPrefix: 'flow', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'], bob: ['viewer'] } })
+  const fx = await createOrgFixture(a, { slugPrefix: 'flow', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'], bob: ['viewer'] } })
   let writing = true
   let count = 0
   // Two writers (one per replica) to the same organization, with no pause: some publishes are in
@@ -133,7 +130,7 @@ t.test('writes flowing while NATS crashes and returns: every event is stored exa
 })
 
 t.test('a second publish of an event (a relay retrying) is stored once', async (t) => {
-  const fx = await createFixture(a, { slugPrefix: 'dedup', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
+  const fx = await createOrgFixture(a, { slugPrefix: 'dedup', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
   const rows = await waitForOutboxPublished(deployment.databaseUrl)
   const manager = await jetstreamManager(connection)
   const before = await manager.streams.info(deployment.stream)
@@ -161,7 +158,7 @@ t.test('when the publishing replica dies, the other takes over: nothing lost, no
   const leaderFlags = await Promise.all([a, b].map(async (replica) => metricValue(await replica.metrics(), 'latchkey_outbox_relay_leader')))
   const [leader, survivor] = leaderFlags[0] === 1 ? [a, b] : [b, a]
   t.equal(metricValue(await leader.metrics(), 'latchkey_outbox_relay_leader'), 1, `${leader.name} publishes now`)
-  const fx = await createFixture(survivor, { slugPrefix: 'failover', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
+  const fx = await createOrgFixture(survivor, { slugPrefix: 'failover', roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
 
   // Writes flow on the survivor while the leader is killed (possibly between a publish and its
   // published_at update).

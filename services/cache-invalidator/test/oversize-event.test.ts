@@ -4,15 +4,15 @@
 // key. Nothing stale survives anywhere, other organizations keep their entries, and the events
 // behind it are not blocked.
 import t from 'tap'
-import { startPrivateNats } from '@latchkey/testing'
-import { bulkAnswers, createFixture, insertMembers, redisGet, setMembership, setRole, startCluster, userPermissionsKey, waitFor, waitForAnswer } from './helpers.ts'
+import { createOrgFixture, startPrivateNats, waitFor } from '@latchkey/testing'
+import { bulkAnswers, insertMembers, redisGet, setMembership, setRole, startCluster, userPermissionsKey, waitForAnswer } from './helpers.ts'
 
 const nats = await startPrivateNats(t, { maxPayload: 80 * 1024 })
 const { deployment, a, b } = await startCluster(t, { natsUrl: nats.url })
 
 t.test('a change event over the NATS message limit invalidates its whole organization, and only it', async (t) => {
-  const fx = await createFixture(a, { slugPrefix: 'huge', roles: { viewer: { permissions: ['deals.view'] }, member: { permissions: [], inherits: ['viewer'] } }, members: {} })
-  const other = await createFixture(a, { slugPrefix: 'bystander', roles: { viewer: { permissions: ['deals.view'] } }, members: { carol: ['viewer'] } })
+  const fx = await createOrgFixture(a, { slugPrefix: 'huge', roles: { viewer: { permissions: ['deals.view'] }, member: { permissions: [], inherits: ['viewer'] } }, members: {} })
+  const other = await createOrgFixture(a, { slugPrefix: 'bystander', roles: { viewer: { permissions: ['deals.view'] } }, members: { carol: ['viewer'] } })
   const users = Array.from({ length: 520 }, (_, i) => `many${i}.${fx.slug}`)
   await insertMembers(deployment.databaseUrl, fx.orgId, users, (i) => (i % 2 === 0 ? 'member' : 'viewer'))
 

@@ -2,28 +2,24 @@
 // happen. Checks stay correct on every replica (L1 and PostgreSQL; the other replica learns of the
 // write through the invalidator's L1 fan-out), the invalidations wait in JetStream, and once Redis
 // answers again nothing written before the stall is served stale, even by a replica with a cold L1.
-import { startPrivateRedis } from '@latchkey/testing'
+import { createOrgFixture, ensurePermissions, startPrivateRedis, waitFor } from '@latchkey/testing'
 import t from 'tap'
 import {
   cacheStats,
-  createFixture,
-  ensurePermissions,
-  jetstreamManager,
-  natsClient,
+  changeStreamManager,
   outboxRows,
   redisGet,
   setMembership,
   setRole,
   startCluster,
-  waitFor,
+  userPermissionsKey,
   waitForAnswer,
   waitForConsumerCaughtUp,
-  userPermissionsKey,
 } from './helpers.ts'
 
 const redis = await startPrivateRedis(t)
 const { deployment, a, b, invalidator } = await startCluster(t, { redisUrl: redis.url })
-const manager = await jetstreamManager(await natsClient(t, deployment.natsUrl))
+const manager = await changeStreamManager(t, deployment)
 // Whatever happens, Redis is not left stalled for the clean-up.
 t.teardown(() => redis.resume())
 
@@ -35,7 +31,7 @@ async function entryRevision(orgId: string, user: string): Promise<number | unde
 
 t.test('while Redis stalls, checks stay correct everywhere; afterwards no stale entry survives', async (t) => {
   await ensurePermissions(a, ['deals.export'])
-  const fx = await createFixture(a, {
+  const fx = await createOrgFixture(a, {
     slugPrefix: 'stall',
     roles: { viewer: { permissions: ['deals.view'] }, editor: { permissions: ['deals.edit'], inherits: ['viewer'] } },
     members: { ann: ['viewer'], bob: ['editor'] },
@@ -70,8 +66,8 @@ t.test('while Redis stalls, checks stay correct everywhere; afterwards no stale 
     const stats = await cacheStats(invalidator)
     return stats.invalidations.failures > before.invalidations.failures ? stats : undefined
   })
-  t.ok(stalled.value.invalidations.failures > before.invalidations.failures, `the invalidator counts failures (${stalled.value.invalidations.failures}) while Redis stalls`)
-  t.equal(stalled.value.l2.available, false, 'and reports L2 as unavailable')
+  t.ok(stalled.invalidations.failures > before.invalidations.failures, `the invalidator counts failures (${stalled.invalidations.failures}) while Redis stalls`)
+  t.equal(stalled.l2.available, false, 'and reports L2 as unavailable')
   t.equal(await redisPaused(), true, 'Redis is still stalled at this point')
 
   redis.resume()
@@ -83,8 +79,8 @@ t.test('while Redis stalls, checks stay correct everywhere; afterwards no stale 
   })
   t.comment(`the waiting invalidations were applied ${(performance.now() - restarted).toFixed(0)} ms after Redis resumed`)
   const total = (await outboxRows(deployment.databaseUrl)).length
-  t.equal(recovered.value.invalidations.events, total, `after Redis returned, all ${total} events are applied, each once (the failed attempts are counted apart)`)
-  t.ok(recovered.value.invalidations.events > before.invalidations.events, 'including the two made during the stall')
+  t.equal(recovered.invalidations.events, total, `after Redis returned, all ${total} events are applied, each once (the failed attempts are counted apart)`)
+  t.ok(recovered.invalidations.events > before.invalidations.events, 'including the two made during the stall')
 
   for (const [name, user] of [['ann', ann], ['bob', bob]] as const) {
     const revision = await entryRevision(fx.orgId, user)

@@ -1,12 +1,12 @@
-import { createTestDatabase } from '@latchkey/testing'
+import { createTestDatabase, jsonClient } from '@latchkey/testing'
 import t from 'tap'
-import { api, startMonitorApp } from './helpers.ts'
+import { startMonitorApp } from './helpers.ts'
 
 const replacedSystemRules = ['high_cpu_usage', 'high_memory_usage', 'low_disk_space', 'high_slow_query_rate', 'high_api_error_rate', 'database_connection_issues']
 
 t.test('GET /v1/alert-rules lists every rule in the contract shape, the six of the replaced system among them', async (t) => {
   const { url } = await startMonitorApp(t)
-  const { status, body } = await api(url).get('/v1/alert-rules')
+  const { status, body } = await jsonClient(url).get('/v1/alert-rules')
   t.equal(status, 200)
   const names = body.items.map((rule: { name: string }) => rule.name)
   for (const name of [...replacedSystemRules, 'low_cache_hit_ratio', 'slow_invalidation', 'queue_backlog_growing', 'dead_letters_appearing', 'missed_schedule_ticks']) {
@@ -21,22 +21,22 @@ t.test('PUT /v1/alert-rules/:name changes a rule at run time; the change survive
   const database = await createTestDatabase()
   t.teardown(database.drop)
   const first = await startMonitorApp(t, {}, { databaseUrl: database.url })
-  const changed = await api(first.url).put('/v1/alert-rules/high_memory_usage', { threshold: 65.5, for: '30s', cooldown: '2m', maxPerHour: 10, enabled: false })
+  const changed = await jsonClient(first.url).put('/v1/alert-rules/high_memory_usage', { threshold: 65.5, for: '30s', cooldown: '2m', maxPerHour: 10, enabled: false })
   t.equal(changed.status, 200)
   t.same(changed.body, { ...changed.body, name: 'high_memory_usage', threshold: 65.5, for: '30s', cooldown: '2m', maxPerHour: 10, enabled: false })
-  const partial = await api(first.url).put('/v1/alert-rules/high_memory_usage', { enabled: true })
+  const partial = await jsonClient(first.url).put('/v1/alert-rules/high_memory_usage', { enabled: true })
   t.same({ threshold: partial.body.threshold, enabled: partial.body.enabled }, { threshold: 65.5, enabled: true }, 'a partial change keeps the earlier ones')
   await first.close()
 
   const second = await startMonitorApp(t, {}, { databaseUrl: database.url })
-  const { body } = await api(second.url).get('/v1/alert-rules')
+  const { body } = await jsonClient(second.url).get('/v1/alert-rules')
   const rule = body.items.find((r: { name: string }) => r.name === 'high_memory_usage')
   t.same(rule, { ...rule, threshold: 65.5, for: '30s', cooldown: '2m', maxPerHour: 10, enabled: true })
 })
 
 t.test('bad changes are refused with a 4xx and an LK_ code, and the rule stays as it was', async (t) => {
   const { url } = await startMonitorApp(t)
-  const client = api(url)
+  const client = jsonClient(url)
   const before = (await client.get('/v1/alert-rules')).body
   const cases: Array<[string, string, unknown, number, string]> = [
     ['an unknown rule', 'no_such_rule', { threshold: 1 }, 404, 'LK_ERR_ALERT_RULE_NOT_FOUND'],
@@ -60,11 +60,11 @@ t.test('bad changes are refused with a 4xx and an LK_ code, and the rule stays a
 t.test('GET /v1/alerts/history refuses a bad query with a 400', async (t) => {
   const { url } = await startMonitorApp(t)
   for (const query of ['limit=0', 'limit=abc', 'before=yesterday']) {
-    const response = await api(url).get(`/v1/alerts/history?${query}`)
+    const response = await jsonClient(url).get(`/v1/alerts/history?${query}`)
     t.equal(response.status, 400, query)
     t.equal(response.body.code, 'LK_ERR_VALIDATION', query)
   }
-  t.same((await api(url).get('/v1/alerts/history')).body, { items: [] })
+  t.same((await jsonClient(url).get('/v1/alerts/history')).body, { items: [] })
 })
 
 t.test('the dashboard page and its assets are served by the monitor; an unknown asset is a 404 with an LK_ code', async (t) => {
@@ -73,6 +73,6 @@ t.test('the dashboard page and its assets are served by the monitor; an unknown 
   t.equal(page.status, 200)
   t.match(page.headers.get('content-type'), /^text\/html/)
   for (const asset of ['dashboard.js', 'dashboard.css', 'uplot.js', 'uplot.css']) t.equal((await fetch(`${url}/dashboard/assets/${asset}`)).status, 200, asset)
-  const missing = await api(url).get('/dashboard/assets/nothing.js')
+  const missing = await jsonClient(url).get('/dashboard/assets/nothing.js')
   t.same({ status: missing.status, code: missing.body.code }, { status: 404, code: 'LK_ERR_ROUTE_NOT_FOUND' })
 })

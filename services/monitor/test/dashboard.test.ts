@@ -5,14 +5,15 @@ import { permissionTarget } from '@latchkey/permission'
 import { taskWorkerTarget } from '@latchkey/task-worker'
 import { chromium } from 'playwright-core'
 import t from 'tap'
-import { api, eventually, startMonitorApp } from './helpers.ts'
+import { jsonClient } from '@latchkey/testing'
+import { eventually, startMonitorApp } from './helpers.ts'
 
 // `UPDATE_SCREENSHOT=1 npx tap services/monitor/test/dashboard.test.ts` refreshes the README's picture.
 const screenshotPath = fileURLToPath(new URL('../../../docs/images/dashboard.png', import.meta.url))
 
 t.test('the dashboard renders live figures, alerts, history and trends in headless Chromium, with no console errors and nothing from elsewhere', async (t) => {
   const { url } = await startMonitorApp(t, { TASK_QUEUES: 'system', MONITOR_SAMPLE_INTERVAL: '1s' }, { registry: { permission: permissionTarget, 'cache-invalidator': cacheInvalidatorTarget, 'task-worker': taskWorkerTarget } })
-  const client = api(url)
+  const client = jsonClient(url)
 
   // Real work for every panel: checks (cache), a write (invalidation), tasks (queues, outcomes, a dead one), an alert.
   await client.post('/v1/permissions', { key: 'deals.view' })

@@ -1,6 +1,6 @@
 // Shared helpers of the monitor's tests: the program with the monitor (and whatever else a test
-// needs) in this process, with a database of its own and fast rounds, and a JSON client.
-import { readJsonResponse, startTestApp, type PrivateAlertmanager, type TestApp } from '@latchkey/testing'
+// needs) in this process, with a database of its own and fast rounds, and the proof of a rule.
+import { startTestApp, waitFor, type JsonClient, type PrivateAlertmanager, type TestApp } from '@latchkey/testing'
 import type { TargetRegistry } from '@latchkey/runtime'
 import type tap from 'tap'
 import { monitorTarget } from '../src/index.ts'
@@ -18,40 +18,14 @@ export async function startMonitorApp(
   return startTestApp(t, { registry: { ...options.registry, monitor: monitorTarget }, env: { ...testEnv, ...env }, databaseUrl: options.databaseUrl })
 }
 
-export interface ApiResponse<T = any> {
-  status: number
-  body: T
+/**
+ * Polls `probe` every 100 ms (a round is 300 ms) until it returns something other than undefined,
+ * or fails after `timeoutMs`; a probe that throws fails it at once.
+ */
+export function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  return waitFor(what, probe, { timeoutMs, intervalMs: 100, failOnError: true })
 }
 
-export function api(baseUrl: string) {
-  const request = async <T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const { status, body: json } = await readJsonResponse<T>(response)
-    return { status, body: json }
-  }
-  return {
-    get: <T = any>(path: string) => request<T>('GET', path),
-    put: <T = any>(path: string, body: unknown) => request<T>('PUT', path, body),
-    post: <T = any>(path: string, body?: unknown) => request<T>('POST', path, body),
-  }
-}
-
-/** Polls `probe` until it returns something other than undefined (or fails after `timeoutMs`). */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
-type Client = ReturnType<typeof api>
 export type TapTest = Parameters<Parameters<typeof tap.test>[0]>[0]
 
 /**
@@ -63,7 +37,7 @@ export type TapTest = Parameters<Parameters<typeof tap.test>[0]>[0]
  */
 export async function fireAndResolve(
   t: TapTest,
-  options: { client: Client; alertmanager: PrivateAlertmanager; rule: string; breach: Record<string, unknown>; restore: Record<string, unknown> | (() => Promise<unknown>); provoke?: () => Promise<unknown>; labels?: Record<string, string | RegExp> },
+  options: { client: JsonClient; alertmanager: PrivateAlertmanager; rule: string; breach: Record<string, unknown>; restore: Record<string, unknown> | (() => Promise<unknown>); provoke?: () => Promise<unknown>; labels?: Record<string, string | RegExp> },
 ): Promise<void> {
   const { client, alertmanager, rule } = options
   const changed = await client.put(`/v1/alert-rules/${rule}`, { for: '0s', cooldown: '0s', maxPerHour: 3600, ...options.breach })

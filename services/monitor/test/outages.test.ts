@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
-import { freePort, startAlertmanager, startPrivatePostgres } from '@latchkey/testing'
+import { freePort, jsonClient, startAlertmanager, startPrivatePostgres } from '@latchkey/testing'
 import t from 'tap'
-import { api, eventually, fireAndResolve, startMonitorApp } from './helpers.ts'
+import { eventually, fireAndResolve, startMonitorApp } from './helpers.ts'
 
 /** A process on `port` whose /metrics serves what `exposition()` says at the time. */
 async function fakeTarget(t: { teardown(fn: () => unknown): void }, port: number, exposition: () => string) {
@@ -17,7 +17,7 @@ t.test('a target that does not answer is reported and alerted on, and resolves w
   const alertmanager = await startAlertmanager(t)
   const deadPort = await freePort()
   const { url } = await startMonitorApp(t, { ALERTMANAGER_URL: alertmanager.url, MONITOR_TARGETS: `http://127.0.0.1:${deadPort}` })
-  const client = api(url)
+  const client = jsonClient(url)
   await eventually('the dead target reported', async () => ((await client.get('/v1/monitor/targets')).body.items.some((i: { instance: string; up: boolean }) => i.instance === `127.0.0.1:${deadPort}` && !i.up) ? true : undefined))
   await fireAndResolve(t, {
     client,
@@ -36,7 +36,7 @@ t.test('missed_schedule_ticks fires on the scheduler counter of a watched proces
   let missed = 0
   await fakeTarget(t, port, () => `# TYPE latchkey_scheduler_ticks_missed_total counter\nlatchkey_scheduler_ticks_missed_total{schedule="nightly-report"} ${missed}\n`)
   const { url } = await startMonitorApp(t, { ALERTMANAGER_URL: alertmanager.url, MONITOR_TARGETS: `http://127.0.0.1:${port}` })
-  const client = api(url)
+  const client = jsonClient(url)
   await eventually('the target read', async () => ((await client.get('/v1/monitor/targets')).body.items.some((i: { up: boolean; instance: string }) => i.up && i.instance.endsWith(`:${port}`)) ? true : undefined))
   await fireAndResolve(t, {
     client,
@@ -52,7 +52,7 @@ t.test('missed_schedule_ticks fires on the scheduler counter of a watched proces
 t.test('an unreachable Alertmanager is itself alerted on; what fired meanwhile arrives once it is back', async (t) => {
   const port = await freePort()
   const { url } = await startMonitorApp(t, { ALERTMANAGER_URL: `http://127.0.0.1:${port}` })
-  const client = api(url)
+  const client = jsonClient(url)
   await client.put('/v1/alert-rules/alertmanager_unreachable', { for: '0s', cooldown: '0s' })
   await client.put('/v1/alert-rules/high_memory_usage', { threshold: 0, for: '0s', cooldown: '0s' })
   const firing = await eventually('alertmanager_unreachable firing', async () => {
@@ -76,7 +76,7 @@ t.test('a process that loses PostgreSQL raises database_connection_issues, and i
   const postgres = await startPrivatePostgres(t)
   const alertmanager = await startAlertmanager(t)
   const { url } = await startMonitorApp(t, { ALERTMANAGER_URL: alertmanager.url, MIGRATE_ON_START: 'true' }, { databaseUrl: postgres.url })
-  const client = api(url)
+  const client = jsonClient(url)
   await fireAndResolve(t, {
     client,
     alertmanager,
@@ -96,7 +96,7 @@ t.test('a process that loses PostgreSQL raises database_connection_issues, and i
 t.test('cooldown and the hourly limit hold back a rule that fires again', async (t) => {
   const alertmanager = await startAlertmanager(t)
   const { url } = await startMonitorApp(t, { ALERTMANAGER_URL: alertmanager.url })
-  const client = api(url)
+  const client = jsonClient(url)
   const stateOf = async () => (await client.get('/v1/alerts')).body.items.find((a: { rule: string }) => a.rule === 'high_memory_usage')?.state
   const inAlertmanager = async () => (await alertmanager.alerts()).some((a) => a.labels.alertname === 'high_memory_usage')
 

@@ -3,10 +3,10 @@ import { cacheInvalidatorTarget } from '@latchkey/cache-invalidator'
 import { permissionTarget } from '@latchkey/permission'
 import type { Target } from '@latchkey/runtime'
 import { taskWorkerTarget } from '@latchkey/task-worker'
-import { startAlertmanager } from '@latchkey/testing'
+import { jsonClient, startAlertmanager } from '@latchkey/testing'
 import t from 'tap'
 import Type from 'typebox'
-import { api, fireAndResolve, startMonitorApp } from './helpers.ts'
+import { fireAndResolve, startMonitorApp } from './helpers.ts'
 
 // Routes that misbehave on purpose, so that the request rules see real slow and failing requests.
 const misbehavingRoutes: Target = {
@@ -30,7 +30,7 @@ t.test('each platform rule fires on the real thing and resolves, through a real 
     { ALERTMANAGER_URL: alertmanager.url, HTTP_SLOW_REQUEST_THRESHOLD: '100ms', DB_SLOW_QUERY_THRESHOLD: '100ms', TASK_QUEUES: 'system' },
     { registry: { permission: permissionTarget, 'cache-invalidator': cacheInvalidatorTarget, 'task-worker': taskWorkerTarget, test: misbehavingRoutes } },
   )
-  const client = api(url)
+  const client = jsonClient(url)
 
   await t.test('high_slow_request_rate: a route slower than HTTP_SLOW_REQUEST_THRESHOLD', (t) =>
     fireAndResolve(t, { client, alertmanager, rule: 'high_slow_request_rate', breach: { threshold: 0 }, restore: { threshold: 100 }, provoke: () => Promise.all([1, 2, 3].map(() => client.get('/v1/test/slow'))) }),

@@ -4,7 +4,7 @@ import { promisify } from 'node:util'
 import { cacheInvalidatorTarget } from '@latchkey/cache-invalidator'
 import { permissionTarget } from '@latchkey/permission'
 import { taskWorkerTarget } from '@latchkey/task-worker'
-import { freePort, startAlertmanager, startPrometheus } from '@latchkey/testing'
+import { freePort, jsonClient, startAlertmanager, startPrometheus } from '@latchkey/testing'
 import t from 'tap'
 import { dashboardSeries } from '../src/dashboard/dashboard-series.ts'
 import { grafanaDashboard } from '../src/dashboard/grafana-dashboard.ts'
@@ -12,7 +12,7 @@ import { loadRulesFile } from '../src/rules/load-rules.ts'
 import { renderPrometheusRules } from '../src/rules/prometheus-rule-file.ts'
 import { toPromQL } from '../src/rules/promql.ts'
 import { metricsOf } from '../src/rules/signal-metrics.ts'
-import { api, eventually, startMonitorApp } from './helpers.ts'
+import { eventually, startMonitorApp } from './helpers.ts'
 
 const run = promisify(execFile)
 const chartRulesPath = new URL('../../../charts/latchkey/files/prometheus-rules.yaml', import.meta.url)
@@ -43,7 +43,7 @@ t.test('a real Prometheus scraping the services evaluates the same rules and ale
   const rules = renderPrometheusRules(loadRulesFile(), { high_memory_usage: { threshold: 0, for: '0s' }, scrape_target_down: { for: '0s' } })
   const prometheus = await startPrometheus(t, { targets: [url, deadTarget], rules, alertmanagerUrl: alertmanager.url })
 
-  const client = api(url)
+  const client = jsonClient(url)
   await client.post('/v1/permissions', { key: 'deals.view' })
   await client.post('/v1/orgs', { slug: 'acme', name: 'Acme' })
   await client.put('/v1/users/ann', { email: 'ann@example.com' })

@@ -1,13 +1,14 @@
 // Bad input, on every route of the permission service: always a 4xx in the contract's error
 // shape with an LK_ code, never a 5xx, and never a change (no new rows, revisions unchanged).
 import t from 'tap'
-import { api, assertApiError, assertErrorShape, createFixture, startPermissionApp, tableCounts, type ApiResponse } from './helpers.ts'
+import { createOrgFixture, jsonClient, type JsonResponse } from '@latchkey/testing'
+import { assertApiError, assertErrorShape, startPermissionApp, tableCounts } from './helpers.ts'
 
 const testApp = await startPermissionApp(t)
-const client = api(testApp.url)
+const client = jsonClient(testApp.url)
 const dbUrl = testApp.config.DATABASE_URL
 
-const fx = await createFixture(client, {
+const fx = await createOrgFixture(client, {
   roles: { viewer: { permissions: ['deals.view'] }, editor: { permissions: ['deals.edit'], inherits: ['viewer'] } },
   members: { ann: ['viewer'] },
 })
@@ -208,7 +209,7 @@ requests.push({
   status: 413, code: 'LK_ERR_BODY_TOO_LARGE',
 })
 
-async function send(r: BadRequest): Promise<ApiResponse> {
+async function send(r: BadRequest): Promise<JsonResponse> {
   const headers: Record<string, string> = {}
   if (r.contentType !== undefined) headers['content-type'] = r.contentType
   return client.request(r.method, r.path, r.body, r.raw !== undefined ? { raw: r.raw, headers } : { headers })

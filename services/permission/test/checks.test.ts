@@ -3,21 +3,11 @@
 // floor on the state answered from, and a revision from the future is a 409. The same answers
 // come back with both cache levels off (one SQL statement per check).
 import t from 'tap'
-import {
-  api,
-  assertApiError,
-  checkAllowed,
-  createFixture,
-  createUser,
-  startPermissionApp,
-  uniqueSlug,
-  uniqueUser,
-  type Api,
-  type TapTest,
-} from './helpers.ts'
+import { createOrgFixture, createUser, jsonClient, uniqueSlug, uniqueUser, type JsonClient } from '@latchkey/testing'
+import { assertApiError, checkAllowed, startPermissionApp, type TapTest } from './helpers.ts'
 
 const testApp = await startPermissionApp(t)
-const client = api(testApp.url)
+const client = jsonClient(testApp.url)
 
 const standardRoles = {
   viewer: { permissions: ['deals.view'] },
@@ -29,8 +19,8 @@ const standardRoles = {
  * Everything a check answers, as a specification run against a given app: the cached one and the
  * uncached one must pass it alike.
  */
-async function checkAnswers(t: TapTest, client: Api): Promise<void> {
-  const fx = await createFixture(client, {
+async function checkAnswers(t: TapTest, client: JsonClient): Promise<void> {
+  const fx = await createOrgFixture(client, {
     permissions: ['reports.view'],
     roles: standardRoles,
     members: { ann: ['viewer'], bob: ['editor'], cat: ['admin'] },
@@ -124,7 +114,7 @@ async function checkAnswers(t: TapTest, client: Api): Promise<void> {
   })
 
   await t.test('bulk checks answer in request order, across organizations, with a revision per organization', async (t) => {
-    const other = await createFixture(client, { roles: { auditor: { permissions: ['reports.view'] } }, members: { ann: ['auditor'] } })
+    const other = await createOrgFixture(client, { roles: { auditor: { permissions: ['reports.view'] } }, members: { ann: ['auditor'] } })
     const ghost = uniqueSlug('ghost')
     const checks = [
       { org: fx.slug, user: ann, permission: 'deals.view' },
@@ -214,14 +204,14 @@ t.test('with L1 and L2 caches (the default)', async (t) => {
 t.test('with both cache levels off, the same answers come back', async (t) => {
   const uncached = await startPermissionApp(t, { CACHE_L1_ENABLED: 'false', CACHE_L2_ENABLED: 'false' })
   t.equal(uncached.app.cache.enabled, false, 'the app under test runs without caches')
-  await checkAnswers(t, api(uncached.url))
+  await checkAnswers(t, jsonClient(uncached.url))
 })
 
 t.test('a token from a write on another replica is honoured even over a warm, older cache', async (t) => {
   // Two replicas of the service on one database; each has its own L1 and Redis prefix.
   const replicaB = await startPermissionApp(t, {}, { databaseUrl: testApp.config.DATABASE_URL })
-  const b = api(replicaB.url)
-  const fx = await createFixture(client, { roles: standardRoles, users: ['gil'] })
+  const b = jsonClient(replicaB.url)
+  const fx = await createOrgFixture(client, { roles: standardRoles, users: ['gil'] })
   const gil = fx.users.gil
   t.equal((await checkAllowed(b, { org: fx.slug, user: gil, permission: 'deals.view' })).allowed, false, 'B: warm, denied')
   t.same((await b.get(`/v1/orgs/${fx.slug}/members/${gil}/permissions`)).body.permissions, [], 'B: warm list, empty')

@@ -3,13 +3,14 @@
 // (FAILED_PRECONDITION), with the LK_ code in the `lk-code` metadata.
 import * as grpc from '@grpc/grpc-js'
 import t from 'tap'
-import { api, checkAllowed, createFixture, createUser, grpcClient, startPermissionApp, uniqueSlug, uniqueUser, type GrpcCheckRequest } from './helpers.ts'
+import { createOrgFixture, createUser, jsonClient, uniqueSlug, uniqueUser } from '@latchkey/testing'
+import { checkAllowed, grpcClient, startPermissionApp, type GrpcCheckRequest } from './helpers.ts'
 
 const testApp = await startPermissionApp(t)
-const client = api(testApp.url)
+const client = jsonClient(testApp.url)
 const rpc = grpcClient(t, testApp.grpcPort)
 
-const fx = await createFixture(client, {
+const fx = await createOrgFixture(client, {
   permissions: ['reports.view'],
   roles: {
     viewer: { permissions: ['deals.view'] },

@@ -1,24 +1,14 @@
 // Users (global, upserted by the host application) and memberships (a user's roles in an
 // organization).
 import t from 'tap'
-import {
-  api,
-  assertApiError,
-  checkAllowed,
-  createFixture,
-  createUser,
-  orgRevision,
-  query,
-  startPermissionApp,
-  uniqueSlug,
-  uniqueUser,
-} from './helpers.ts'
+import { createOrgFixture, createUser, jsonClient, queryDatabase, uniqueSlug, uniqueUser } from '@latchkey/testing'
+import { assertApiError, checkAllowed, orgRevision, startPermissionApp } from './helpers.ts'
 
 const testApp = await startPermissionApp(t)
-const client = api(testApp.url)
+const client = jsonClient(testApp.url)
 const dbUrl = testApp.config.DATABASE_URL
 
-const userRow = async (id: string) => (await query(dbUrl, 'SELECT id, email, name FROM users WHERE id = $1', [id]))[0]
+const userRow = async (id: string) => (await queryDatabase(dbUrl, 'SELECT id, email, name FROM users WHERE id = $1', [id]))[0]
 
 t.test('PUT /v1/users/:user creates a user, then updates it (upsert)', async (t) => {
   const id = uniqueUser('ann')
@@ -44,7 +34,7 @@ t.test('passwordChangedAt round-trips as an ISO 8601 instant', async (t) => {
   const offset = await client.put(`/v1/users/${id}`, { email: 'pwd@example.com', passwordChangedAt: '2024-03-01T14:34:56+02:00' })
   t.equal(offset.status, 200)
   t.equal(offset.body.passwordChangedAt, '2024-03-01T12:34:56.000Z', 'an offset is kept as the same instant, in UTC')
-  const stored = await query(dbUrl, 'SELECT password_changed_at FROM users WHERE id = $1', [id])
+  const stored = await queryDatabase(dbUrl, 'SELECT password_changed_at FROM users WHERE id = $1', [id])
   t.equal((stored[0].password_changed_at as Date).toISOString(), '2024-03-01T12:34:56.000Z', 'stored as that instant')
 
   const cleared = await client.put(`/v1/users/${id}`, { email: 'pwd@example.com', passwordChangedAt: null })
@@ -82,14 +72,14 @@ t.test('user ids and e-mail addresses are validated; a refused PUT creates nothi
 })
 
 t.test('a user upsert is global: it moves no organization’s revision', async (t) => {
-  const fx = await createFixture(client, { roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
+  const fx = await createOrgFixture(client, { roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
   await client.put(`/v1/users/${fx.users.ann}`, { email: 'changed@example.com', name: 'Changed' })
   t.equal(await orgRevision(client, fx.slug), fx.revision)
   t.equal((await checkAllowed(client, { org: fx.slug, user: fx.users.ann, permission: 'deals.view' })).allowed, true, 'and keeps the memberships')
 })
 
 t.test('PUT member sets the roles a user holds, replacing the previous ones', async (t) => {
-  const fx = await createFixture(client, {
+  const fx = await createOrgFixture(client, {
     permissions: ['deals.view', 'deals.edit', 'reports.view'],
     roles: { viewer: { permissions: ['deals.view'] }, editor: { permissions: ['deals.edit'] }, reporter: { permissions: ['reports.view'] } },
     users: ['bob'],
@@ -108,18 +98,18 @@ t.test('PUT member sets the roles a user holds, replacing the previous ones', as
 })
 
 t.test('PUT member of an unknown user is 404 LK_ERR_USER_NOT_FOUND and changes nothing', async (t) => {
-  const fx = await createFixture(client, { roles: { viewer: { permissions: ['deals.view'] } } })
+  const fx = await createOrgFixture(client, { roles: { viewer: { permissions: ['deals.view'] } } })
   const ghost = uniqueUser('ghost')
   const res = await client.put(`/v1/orgs/${fx.slug}/members/${ghost}`, { roles: ['viewer'] })
   assertApiError(t, res, 404, 'LK_ERR_USER_NOT_FOUND')
   t.match(res.body.message, new RegExp(`PUT /v1/users/${ghost.replace('.', '\\.')}`), 'the message says how to create the user')
   t.equal(await orgRevision(client, fx.slug), fx.revision, 'the revision is unchanged')
-  t.equal((await query(dbUrl, 'SELECT count(*)::int AS n FROM member_roles WHERE user_id = $1', [ghost]))[0].n, 0, 'no membership row')
+  t.equal((await queryDatabase(dbUrl, 'SELECT count(*)::int AS n FROM member_roles WHERE user_id = $1', [ghost]))[0].n, 0, 'no membership row')
   t.equal(await userRow(ghost), undefined, 'no user was created on the way')
 })
 
 t.test('PUT member naming an unknown role is refused with an LK_ code and changes nothing', async (t) => {
-  const fx = await createFixture(client, { roles: { viewer: { permissions: ['deals.view'] } }, members: { cid: ['viewer'] } })
+  const fx = await createOrgFixture(client, { roles: { viewer: { permissions: ['deals.view'] } }, members: { cid: ['viewer'] } })
   const res = await client.put(`/v1/orgs/${fx.slug}/members/${fx.users.cid}`, { roles: ['viewer', 'overlord'] })
   assertApiError(t, res, 422, 'LK_ERR_UNKNOWN_ROLE')
   t.match(res.body.message, /overlord/, 'the message names the unknown role')
@@ -134,7 +124,7 @@ t.test('PUT member in an unknown organization is 404 LK_ERR_ORG_NOT_FOUND', asyn
 })
 
 t.test('DELETE member removes every role of the user; a non-member is 404', async (t) => {
-  const fx = await createFixture(client, {
+  const fx = await createOrgFixture(client, {
     roles: { viewer: { permissions: ['deals.view'] }, editor: { permissions: ['deals.edit'] } },
     members: { eve: ['viewer', 'editor'], fay: ['viewer'] },
     users: ['gus'],

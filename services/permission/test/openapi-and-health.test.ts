@@ -1,10 +1,11 @@
 // What operators and API users see besides the API itself: the OpenAPI document, liveness,
 // readiness (naming each dependency) and Prometheus metrics.
 import t from 'tap'
-import { api, checkAllowed, createFixture, startPermissionApp } from './helpers.ts'
+import { createOrgFixture, jsonClient } from '@latchkey/testing'
+import { checkAllowed, startPermissionApp } from './helpers.ts'
 
 const testApp = await startPermissionApp(t)
-const client = api(testApp.url)
+const client = jsonClient(testApp.url)
 
 const permissionRoutes: Record<string, string[]> = {
   '/v1/permissions': ['get', 'post'],
@@ -62,7 +63,7 @@ t.test('/readyz answers 200 naming postgresql, nats and redis', async (t) => {
 })
 
 t.test('/metrics serves Prometheus text with request durations and cache lookups after a few checks', async (t) => {
-  const fx = await createFixture(client, { roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
+  const fx = await createOrgFixture(client, { roles: { viewer: { permissions: ['deals.view'] } }, members: { ann: ['viewer'] } })
   for (let i = 0; i < 5; i++) {
     t.equal((await checkAllowed(client, { org: fx.slug, user: fx.users.ann, permission: 'deals.view' })).allowed, true)
   }

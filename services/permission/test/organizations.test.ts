@@ -2,10 +2,11 @@
 // organization's revision forward by exactly one, and a revision never goes back, even across
 // deleting and re-creating a slug.
 import t from 'tap'
-import { api, assertApiError, createFixture, createUser, ensurePermissions, orgRevision, revisionPattern, startPermissionApp, uniqueSlug, uniqueUser } from './helpers.ts'
+import { createOrgFixture, createUser, ensurePermissions, jsonClient, uniqueSlug, uniqueUser } from '@latchkey/testing'
+import { assertApiError, orgRevision, revisionPattern, startPermissionApp } from './helpers.ts'
 
 const testApp = await startPermissionApp(t)
-const client = api(testApp.url)
+const client = jsonClient(testApp.url)
 
 t.test('an organization is created, read, renamed and deleted', async (t) => {
   const slug = uniqueSlug('acme')
@@ -87,8 +88,8 @@ t.test('the revision is a digit string that grows by exactly one per write to th
 })
 
 t.test('writes to one organization do not move another one’s revision', async (t) => {
-  const a = await createFixture(client, { roles: { viewer: { permissions: ['ledger.read'] } } })
-  const b = await createFixture(client, {})
+  const a = await createOrgFixture(client, { roles: { viewer: { permissions: ['ledger.read'] } } })
+  const b = await createOrgFixture(client, {})
   t.equal(a.revision, '2')
   t.equal(b.revision, '1')
   await client.patch(`/v1/orgs/${a.slug}`, { name: 'renamed' })
@@ -97,7 +98,7 @@ t.test('writes to one organization do not move another one’s revision', async 
 })
 
 t.test('deleting and re-creating a slug continues the revision and starts empty', async (t) => {
-  const fx = await createFixture(client, { roles: { viewer: { permissions: ['ledger.read'] } }, members: { ann: ['viewer'] } })
+  const fx = await createOrgFixture(client, { roles: { viewer: { permissions: ['ledger.read'] } }, members: { ann: ['viewer'] } })
   t.equal(fx.revision, '3', 'create, role, member: revision 3')
   t.equal((await client.post('/v1/check', { org: fx.slug, user: fx.users.ann, permission: 'ledger.read' })).body.allowed, true)
 

@@ -3,27 +3,25 @@
 // and the request's W3C trace context travels with the event.
 import t from 'tap'
 import {
-  api,
-  createFixture,
+  createOrgFixture,
   createUser,
   ensurePermissions,
-  outboxMark,
-  outboxRows,
-  query,
-  startPermissionApp,
+  jsonClient,
+  queryDatabase,
   uniqueSlug,
   uniqueUser,
-  type ApiResponse,
-} from './helpers.ts'
+  type JsonResponse,
+} from '@latchkey/testing'
+import { outboxMark, outboxRows, startPermissionApp } from './helpers.ts'
 
 const testApp = await startPermissionApp(t)
-const client = api(testApp.url)
+const client = jsonClient(testApp.url)
 const dbUrl = testApp.config.DATABASE_URL
 
 await ensurePermissions(client, ['deals.view', 'deals.edit'])
 
 /** Runs one write and answers it with the outbox rows it added. */
-async function withEvents(write: () => Promise<ApiResponse>) {
+async function withEvents(write: () => Promise<JsonResponse>) {
   const mark = await outboxMark(dbUrl)
   const res = await write()
   return { res, events: await outboxRows(dbUrl, mark) }
@@ -35,7 +33,7 @@ t.test('every write to an organization records exactly one event: type, org_id, 
   await createUser(client, user)
   let orgId = ''
 
-  const writes: [string, string, () => Promise<ApiResponse>, Record<string, unknown>][] = [
+  const writes: [string, string, () => Promise<JsonResponse>, Record<string, unknown>][] = [
     ['create the organization', 'organization.created', () => client.post('/v1/orgs', { slug, name: 'Outbox' }), { name: 'Outbox' }],
     ['rename it', 'organization.updated', () => client.patch(`/v1/orgs/${slug}`, { name: 'Outbox 2' }), { name: 'Outbox 2' }],
     ['create a role', 'role.created', () => client.post(`/v1/orgs/${slug}/roles`, { name: 'viewer', permissions: ['deals.view'] }),
@@ -61,7 +59,7 @@ t.test('every write to an organization records exactly one event: type, org_id, 
     t.match(event.payload, { org: slug, revision: res.body.revision, ...payload }, `${what}: the payload describes the change`)
   }
 
-  const all = await query(dbUrl, 'SELECT org_seq::text AS seq FROM outbox_events WHERE org_id = $1::uuid ORDER BY id', [orgId])
+  const all = await queryDatabase(dbUrl, 'SELECT org_seq::text AS seq FROM outbox_events WHERE org_id = $1::uuid ORDER BY id', [orgId])
   t.same(all.map((r) => r.seq), ['1', '2', '3', '4', '5', '6', '7', '8', '9'], 'the organization’s events carry each revision once, in order')
 })
 
@@ -82,11 +80,11 @@ t.test('global writes (a permission, a user) record one event without an organiz
 })
 
 t.test('a write that fails records no event and leaves the revision alone', async (t) => {
-  const fx = await createFixture(client, {
+  const fx = await createOrgFixture(client, {
     roles: { viewer: { permissions: ['deals.view'] }, editor: { permissions: ['deals.edit'], inherits: ['viewer'] } },
     members: { ann: ['viewer'] },
   })
-  const failing: [string, () => Promise<ApiResponse>, number][] = [
+  const failing: [string, () => Promise<JsonResponse>, number][] = [
     ['a cycle (A → B → A)', () => client.put(`/v1/orgs/${fx.slug}/roles/viewer`, { permissions: [], inherits: ['editor'] }), 409],
     ['a self-inheriting new role', () => client.post(`/v1/orgs/${fx.slug}/roles`, { name: 'me', permissions: [], inherits: ['me'] }), 409],
     ['an existing role name', () => client.post(`/v1/orgs/${fx.slug}/roles`, { name: 'viewer', permissions: [] }), 409],
@@ -110,12 +108,12 @@ t.test('a write that fails records no event and leaves the revision alone', asyn
     t.same(events, [], `${what}: no event`)
   }
   t.equal((await client.get(`/v1/orgs/${fx.slug}`)).body.revision, fx.revision, 'the organization’s revision is unchanged')
-  const seqs = await query(dbUrl, 'SELECT org_seq::text AS seq FROM outbox_events WHERE org_id = $1::uuid ORDER BY id', [fx.orgId])
+  const seqs = await queryDatabase(dbUrl, 'SELECT org_seq::text AS seq FROM outbox_events WHERE org_id = $1::uuid ORDER BY id', [fx.orgId])
   t.same(seqs.map((r) => r.seq), Array.from({ length: Number(fx.revision) }, (_, i) => String(i + 1)), 'its events are still exactly revisions 1..current')
 })
 
 t.test('concurrent writes to one organization get distinct revisions, each recorded by its own event', async (t) => {
-  const fx = await createFixture(client, { roles: { viewer: { permissions: ['deals.view'] } } })
+  const fx = await createOrgFixture(client, { roles: { viewer: { permissions: ['deals.view'] } } })
   const users = Array.from({ length: 20 }, () => uniqueUser('c'))
   for (const user of users) await createUser(client, user)
   const answers = await Promise.all(users.map((user) => client.put(`/v1/orgs/${fx.slug}/members/${user}`, { roles: ['viewer'] })))
@@ -124,7 +122,7 @@ t.test('concurrent writes to one organization get distinct revisions, each recor
   const first = Number(fx.revision) + 1
   t.same(revisions, Array.from({ length: 20 }, (_, i) => first + i), 'revisions are distinct and without gaps')
 
-  const events = await query(dbUrl, "SELECT org_seq::int AS seq, payload->>'user' AS user FROM outbox_events WHERE org_id = $1::uuid AND type = 'membership.set'", [fx.orgId])
+  const events = await queryDatabase(dbUrl, "SELECT org_seq::int AS seq, payload->>'user' AS user FROM outbox_events WHERE org_id = $1::uuid AND type = 'membership.set'", [fx.orgId])
   const byUser = new Map(events.map((e) => [e.user as string, e.seq as number]))
   t.equal(events.length, 20, 'one event per write')
   t.same(answers.map((a) => byUser.get(a.body.user)), answers.map((a) => Number(a.body.revision)), 'each event carries the revision its own write answered')

@@ -1,20 +1,11 @@
 // Roles: their own permissions, inheritance (transitive), replacement with PUT, deletion, cycles,
 // and what members can do as roles change.
 import t from 'tap'
-import {
-  api,
-  assertApiError,
-  checkAllowed,
-  createFixture,
-  ensurePermissions,
-  orgRevision,
-  query,
-  startPermissionApp,
-  tableCounts,
-} from './helpers.ts'
+import { createOrgFixture, ensurePermissions, jsonClient, queryDatabase } from '@latchkey/testing'
+import { assertApiError, checkAllowed, orgRevision, startPermissionApp, tableCounts } from './helpers.ts'
 
 const testApp = await startPermissionApp(t)
-const client = api(testApp.url)
+const client = jsonClient(testApp.url)
 const dbUrl = testApp.config.DATABASE_URL
 
 const keys = ['deals.view', 'deals.edit', 'deals.delete', 'reports.view', 'billing.manage']
@@ -23,7 +14,7 @@ await ensurePermissions(client, keys)
 const can = async (org: string, user: string, permission: string) => (await checkAllowed(client, { org, user, permission })).allowed
 
 t.test('a role is created with its permissions and inherits, and read back', async (t) => {
-  const fx = await createFixture(client, { roles: { viewer: { permissions: ['deals.view'] } } })
+  const fx = await createOrgFixture(client, { roles: { viewer: { permissions: ['deals.view'] } } })
   const created = await client.post(`/v1/orgs/${fx.slug}/roles`, { name: 'editor', permissions: ['deals.edit', 'reports.view'], inherits: ['viewer'] })
   t.equal(created.status, 201)
   t.same(created.body, { name: 'editor', permissions: ['deals.edit', 'reports.view'], inherits: ['viewer'], revision: '3' })
@@ -50,7 +41,7 @@ t.test('a role is created with its permissions and inherits, and read back', asy
 })
 
 t.test('a role without permissions or inherits is valid; a second role of the same name is 409', async (t) => {
-  const fx = await createFixture(client)
+  const fx = await createOrgFixture(client)
   const created = await client.post(`/v1/orgs/${fx.slug}/roles`, { name: 'empty', permissions: [] })
   t.equal(created.status, 201)
   t.same(created.body, { name: 'empty', permissions: [], inherits: [], revision: '2' })
@@ -60,7 +51,7 @@ t.test('a role without permissions or inherits is valid; a second role of the sa
 })
 
 t.test('inheritance is transitive: a member of A has the permissions of C through B', async (t) => {
-  const fx = await createFixture(client, {
+  const fx = await createOrgFixture(client, {
     roles: {
       c: { permissions: ['reports.view'] },
       b: { permissions: ['deals.view'], inherits: ['c'] },
@@ -85,7 +76,7 @@ t.test('inheritance is transitive: a member of A has the permissions of C throug
 })
 
 t.test('PUT replaces both permissions and inheritance, and checks flip accordingly', async (t) => {
-  const fx = await createFixture(client, {
+  const fx = await createOrgFixture(client, {
     roles: {
       base: { permissions: ['reports.view'] },
       editor: { permissions: ['deals.view', 'deals.edit'], inherits: ['base'] },
@@ -122,14 +113,14 @@ t.test('PUT replaces both permissions and inheritance, and checks flip according
 })
 
 t.test('PUT of a role that does not exist is 404 and creates nothing', async (t) => {
-  const fx = await createFixture(client)
+  const fx = await createOrgFixture(client)
   assertApiError(t, await client.put(`/v1/orgs/${fx.slug}/roles/ghost`, { permissions: ['deals.view'] }), 404, 'LK_ERR_ROLE_NOT_FOUND')
   t.equal(await orgRevision(client, fx.slug), fx.revision, 'revision unchanged')
   t.same((await client.get(`/v1/orgs/${fx.slug}/roles`)).body, { items: [] }, 'no role was created')
 })
 
 t.test('cycles are refused with 409 LK_ERR_ROLE_CYCLE and change nothing', async (t) => {
-  const fx = await createFixture(client, {
+  const fx = await createOrgFixture(client, {
     roles: {
       a: { permissions: ['deals.view'] },
       b: { permissions: ['deals.edit'], inherits: ['a'] },
@@ -157,7 +148,7 @@ t.test('cycles are refused with 409 LK_ERR_ROLE_CYCLE and change nothing', async
 })
 
 t.test('a role inherited by another cannot be deleted; once free it can, and its members lose it', async (t) => {
-  const fx = await createFixture(client, {
+  const fx = await createOrgFixture(client, {
     roles: {
       base: { permissions: ['reports.view'] },
       editor: { permissions: ['deals.edit'], inherits: ['base'] },
@@ -182,12 +173,12 @@ t.test('a role inherited by another cannot be deleted; once free it can, and its
   t.same((await client.get(`/v1/orgs/${fx.slug}/roles`)).body.items.map((r: { name: string }) => r.name), ['editor'], 'the role is gone from the list')
   assertApiError(t, await client.get(`/v1/orgs/${fx.slug}/roles/base`), 404, 'LK_ERR_ROLE_NOT_FOUND', 'GET of the deleted role')
   assertApiError(t, await client.delete(`/v1/orgs/${fx.slug}/roles/base`), 404, 'LK_ERR_ROLE_NOT_FOUND', 'deleting it again')
-  const rows = await query(dbUrl, 'SELECT count(*)::int AS n FROM member_roles WHERE org_id = $1::uuid AND user_id = $2', [fx.orgId, fx.users.ann])
+  const rows = await queryDatabase(dbUrl, 'SELECT count(*)::int AS n FROM member_roles WHERE org_id = $1::uuid AND user_id = $2', [fx.orgId, fx.users.ann])
   t.equal(rows[0].n, 0, 'the member holds no role any more')
 })
 
 t.test('unknown permission keys or unknown inherits are refused with an LK_ code and create nothing', async (t) => {
-  const fx = await createFixture(client, { roles: { viewer: { permissions: ['deals.view'] } } })
+  const fx = await createOrgFixture(client, { roles: { viewer: { permissions: ['deals.view'] } } })
   const before = await tableCounts(dbUrl)
 
   const unknownPermission = await client.post(`/v1/orgs/${fx.slug}/roles`, { name: 'editor', permissions: ['deals.view', 'never.created'] })
@@ -208,8 +199,8 @@ t.test('unknown permission keys or unknown inherits are refused with an LK_ code
 })
 
 t.test('roles are per organization: the same name in two organizations is two roles', async (t) => {
-  const one = await createFixture(client, { roles: { admin: { permissions: ['billing.manage'] } }, members: { ann: ['admin'] } })
-  const two = await createFixture(client, { roles: { admin: { permissions: ['deals.view'] } } })
+  const one = await createOrgFixture(client, { roles: { admin: { permissions: ['billing.manage'] } }, members: { ann: ['admin'] } })
+  const two = await createOrgFixture(client, { roles: { admin: { permissions: ['deals.view'] } } })
   t.notOk(await can(two.slug, one.users.ann, 'billing.manage'), 'membership in one organization grants nothing in another')
   t.same((await client.get(`/v1/orgs/${two.slug}/roles/admin`)).body.permissions, ['deals.view'])
   assertApiError(t, await client.post(`/v1/orgs/${two.slug}/roles`, { name: 'x', permissions: [], inherits: ['missing'] }), 422, 'LK_ERR_UNKNOWN_ROLE',

@@ -4,8 +4,8 @@
 // Every tick from the first to the last fires once: one run and one task each, no gap, no duplicate.
 import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { uniqueNamespace, type ProgramProcess } from '@latchkey/testing'
-import { client, isLeader, query, runsOf, scheduleFile, schedulerTestEnv, spawnScheduler, testDatabase, waitFor } from './helpers.ts'
+import { jsonClient, queryDatabase, uniqueNamespace, waitFor, type ProgramProcess } from '@latchkey/testing'
+import { isLeader, runsOf, scheduleFile, schedulerTestEnv, spawnScheduler, testDatabase } from './helpers.ts'
 
 const SCHEDULE = 'every-second'
 
@@ -17,8 +17,7 @@ async function leaderOf(replicas: ProgramProcess[]): Promise<ProgramProcess> {
       for (const replica of replicas) if ((await isLeader(replica.url)) === true) leaders.push(replica)
       return leaders.length === 1 ? leaders[0] : undefined
     },
-    20_000,
-    50,
+    { timeoutMs: 20_000, intervalMs: 50 },
   )
 }
 
@@ -34,7 +33,7 @@ t.test('three replicas, the leader SIGKILLed and the next one SIGTERMed: every t
   const replicas: ProgramProcess[] = []
   for (let i = 0; i < 3; i++) replicas.push(await spawnScheduler(t, env))
   const first = await leaderOf(replicas)
-  await waitFor('a few ticks fired', async () => ((await runsOf(first.url, SCHEDULE)).length >= 3 ? true : undefined), 10_000)
+  await waitFor('a few ticks fired', async () => ((await runsOf(first.url, SCHEDULE)).length >= 3 ? true : undefined), { timeoutMs: 10_000 })
 
   first.child.kill('SIGKILL')
   t.equal(await first.exited, 'SIGKILL', 'the leader was killed')
@@ -51,7 +50,7 @@ t.test('three replicas, the leader SIGKILLed and the next one SIGTERMed: every t
   await sleep(2_500)
 
   // Stop firing (a pause, through the last replica), then read the history from its API.
-  const api = client(last.url)
+  const api = jsonClient(last.url)
   t.equal((await api.post(`/v1/schedules/${SCHEDULE}/pause`)).status, 200, 'paused')
   const pausedAt = Date.now()
   await sleep(1_500)
@@ -61,11 +60,11 @@ t.test('three replicas, the leader SIGKILLed and the next one SIGTERMed: every t
 
   t.ok(runs.length >= 10, `${runs.length} ticks fired over the run`)
   const ticks = runs.map((run) => Date.parse(run.tick))
-  const [created] = await query<{ created_at: Date }>(env.DATABASE_URL, 'SELECT created_at FROM schedules WHERE name = $1', [SCHEDULE])
+  const [created] = await queryDatabase<{ created_at: Date }>(env.DATABASE_URL, 'SELECT created_at FROM schedules WHERE name = $1', [SCHEDULE])
   t.equal(ticks[0], Math.floor(created!.created_at.getTime() / 1_000) * 1_000 + 1_000, 'the first tick is the first second after the schedule was added')
   t.same(ticks.slice(1).filter((tick, i) => tick - ticks[i]! !== 1_000).map((tick) => new Date(tick).toISOString()), [], 'no tick missing up to the last: consecutive seconds')
   t.ok(ticks.at(-1)! >= pausedAt - 1_500, 'ticks fired until the pause')
-  const rows = await query<{ tick: Date; key: string | null }>(
+  const rows = await queryDatabase<{ tick: Date; key: string | null }>(
     env.DATABASE_URL,
     `SELECT r.tick, t.idempotency_key AS key FROM schedule_runs r LEFT JOIN tasks t ON t.id = r.task_id WHERE r.schedule_name = $1 ORDER BY r.tick`,
     [SCHEDULE],
@@ -76,7 +75,7 @@ t.test('three replicas, the leader SIGKILLed and the next one SIGTERMed: every t
     [],
     "each run's task carries its tick's key",
   )
-  const tasks = await query<{ key: string; n: number }>(
+  const tasks = await queryDatabase<{ key: string; n: number }>(
     env.DATABASE_URL,
     `SELECT idempotency_key AS key, count(*)::int AS n FROM tasks WHERE type = 'system.echo' GROUP BY idempotency_key`,
   )
@@ -86,11 +85,10 @@ t.test('three replicas, the leader SIGKILLed and the next one SIGTERMed: every t
   const done = await waitFor(
     'every task to have run',
     async () => {
-      const statuses = await query<{ status: string; attempts: number; n: number }>(env.DATABASE_URL, `SELECT status, attempts, count(*)::int AS n FROM tasks GROUP BY status, attempts`)
+      const statuses = await queryDatabase<{ status: string; attempts: number; n: number }>(env.DATABASE_URL, `SELECT status, attempts, count(*)::int AS n FROM tasks GROUP BY status, attempts`)
       return statuses.length === 1 && statuses[0]!.status === 'succeeded' ? statuses[0] : undefined
     },
-    15_000,
-    100,
+    { timeoutMs: 15_000, intervalMs: 100 },
   )
   t.match(done, { status: 'succeeded', attempts: 1, n: rows.length }, 'the worker ran each tick once')
 })

@@ -4,12 +4,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readJsonResponse, spawnProgram, startTestApp, uniqueNamespace, type ProgramProcess, type TestApp } from '@latchkey/testing'
+import { jsonClient, spawnProgram, startTestApp, uniqueNamespace, type ProgramProcess, type TestApp } from '@latchkey/testing'
 import type { TargetRegistry } from '@latchkey/runtime'
 import { taskWorkerTarget } from '@latchkey/task-worker'
 import { schedulerTarget } from '../src/index.ts'
 
-export { assertApiError, query, testDatabase, waitFor, type TapTest } from '../../task-worker/test/helpers.ts'
+export { assertApiError, testDatabase, type TapTest } from '../../task-worker/test/helpers.ts'
 
 type Teardown = { teardown(fn: () => unknown): void }
 
@@ -41,27 +41,6 @@ export function spawnScheduler(t: Teardown, env: { DATABASE_URL: string; NATS_NA
   return spawnProgram(t, { TARGET: 'scheduler', MIGRATE_ON_START: 'false', ...schedulerTestEnv, ...env }, { timeoutMs: 90_000, ...options })
 }
 
-export interface ApiResponse<T = any> {
-  status: number
-  body: T
-  text: string
-}
-
-/** A JSON client of one process's HTTP API. */
-export function client(baseUrl: string) {
-  const request = async <T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> => {
-    const init: RequestInit = { method }
-    if (body !== undefined) Object.assign(init, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
-    return readJsonResponse<T>(await fetch(`${baseUrl}${path}`, init))
-  }
-  return {
-    get: <T = any>(path: string) => request<T>('GET', path),
-    put: <T = any>(path: string, body: unknown) => request<T>('PUT', path, body),
-    post: <T = any>(path: string, body?: unknown) => request<T>('POST', path, body),
-    delete: <T = any>(path: string) => request<T>('DELETE', path),
-  }
-}
-
 export interface RunBody {
   tick: string
   firedAt: string
@@ -71,7 +50,7 @@ export interface RunBody {
 
 /** The schedule's runs, oldest first (the API answers newest first). */
 export async function runsOf(baseUrl: string, name: string): Promise<RunBody[]> {
-  const res = await client(baseUrl).get<{ items: RunBody[] }>(`/v1/schedules/${name}/runs?limit=1000`)
+  const res = await jsonClient(baseUrl).get<{ items: RunBody[] }>(`/v1/schedules/${name}/runs?limit=1000`)
   if (res.status !== 200) throw new Error(`GET runs of ${name}: ${res.status} ${res.text}`)
   return [...res.body.items].reverse()
 }
@@ -79,7 +58,7 @@ export async function runsOf(baseUrl: string, name: string): Promise<RunBody[]> 
 /** Whether the process at `baseUrl` is the leader now (undefined when it does not answer). */
 export async function isLeader(baseUrl: string): Promise<boolean | undefined> {
   try {
-    const res = await client(baseUrl).get<{ leader: boolean }>('/v1/schedules')
+    const res = await jsonClient(baseUrl).get<{ leader: boolean }>('/v1/schedules')
     return res.status === 200 ? res.body.leader : undefined
   } catch {
     return undefined

@@ -3,8 +3,8 @@
 // stored), and bad input (a 4xx with an LK_ code, the stored schedule unchanged).
 import t from 'tap'
 import type tap from 'tap'
-import { uniqueNamespace } from '@latchkey/testing'
-import { assertApiError, client, scheduleFile, startSchedulerApp, testDatabase, waitFor } from './helpers.ts'
+import { jsonClient, uniqueNamespace, waitFor } from '@latchkey/testing'
+import { assertApiError, scheduleFile, startSchedulerApp, testDatabase } from './helpers.ts'
 
 const builtIns = [
   { name: 'nightly-echo', cron: '0 3 * * *', timezone: 'Europe/Paris', queue: 'system', type: 'system.echo', payload: { night: true } },
@@ -15,7 +15,7 @@ async function start(t: Parameters<Parameters<typeof tap.test>[0]>[0], shared?: 
   const databaseUrl = shared?.databaseUrl ?? (await testDatabase(t))
   const namespace = shared?.namespace ?? uniqueNamespace(t)
   const app = await startSchedulerApp(t, { NATS_NAMESPACE: namespace, SCHEDULES_FILE: scheduleFile(builtIns) }, { databaseUrl })
-  return { app, api: client(app.url), shared: { databaseUrl, namespace } }
+  return { app, api: jsonClient(app.url), shared: { databaseUrl, namespace } }
 }
 
 t.test('the built-in schedules are listed; one whose task type no handler runs is set aside', async (t) => {
@@ -78,8 +78,8 @@ t.test('bad input answers a 4xx with an LK_ code and leaves the stored schedule 
     assertApiError(t, await api.put('/v1/schedules/nightly-echo', body), status, code, `replacing with ${what}`)
     assertApiError(t, await api.put('/v1/schedules/brand-new', body), status, code, `creating with ${what}`)
   }
-  const malformed = await fetch(`${app.url}/v1/schedules/nightly-echo`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"cron": ' })
-  assertApiError(t, { status: malformed.status, body: await malformed.json(), text: '' }, 400, 'LK_ERR_MALFORMED_JSON', 'malformed JSON')
+  const malformed = await api.put('/v1/schedules/nightly-echo', undefined, { raw: '{"cron": ', headers: { 'content-type': 'application/json' } })
+  assertApiError(t, malformed, 400, 'LK_ERR_MALFORMED_JSON', 'malformed JSON')
   assertApiError(t, await api.put('/v1/schedules/bad%20name', { cron: '0 * * * *', queue: 'system', type: 'system.echo' }), 400, 'LK_ERR_VALIDATION', 'a bad name')
   t.same((await api.get('/v1/schedules')).body.items, before, 'nothing changed, nothing created')
   for (const [method, path] of [

@@ -1,11 +1,12 @@
 import pg from 'pg'
 import t from 'tap'
-import { api, enqueue, startWorkerApp, waitForStatus } from './helpers.ts'
+import { jsonClient } from '@latchkey/testing'
+import { enqueue, startWorkerApp, waitForStatus } from './helpers.ts'
 
 // The monitor's hourly trends: samples and episodes in, hourly rows out (see docs/monitor.md).
 t.test('system.alert_rollup rolls samples and episodes up per hour, idempotently, and drops samples past their retention', async (t) => {
   const { url, config } = await startWorkerApp(t, { TASK_QUEUES: 'system' })
-  const client = api(url)
+  const client = jsonClient(url)
   const db = new pg.Client({ connectionString: config.DATABASE_URL })
   await db.connect()
   t.teardown(() => db.end())

@@ -2,7 +2,7 @@ import { calculateCommissions, dealStats, loadDealStats, nextMove, periodOf, run
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { orgRevisions, runTask, seedNow, startBusinessPlatform } from './business-helpers.ts'
-import { query, waitFor } from './helpers.ts'
+import { queryDatabase, waitFor } from '@latchkey/testing'
 
 interface DealState {
   id: string
@@ -14,7 +14,7 @@ interface DealState {
 }
 
 const dealStates = async (databaseUrl: string) =>
-  query<DealState>(databaseUrl, 'SELECT id, org_id, stage, verification_status, amount::text, stage_changed_at FROM deals ORDER BY id')
+  queryDatabase<DealState>(databaseUrl, 'SELECT id, org_id, stage, verification_status, amount::text, stage_changed_at FROM deals ORDER BY id')
 
 t.test('workflow.deal_automation advances the generated deals by the rules, records the history, and invalidates the cached deal statistics', async (t) => {
   const platform = await startBusinessPlatform(t)
@@ -43,7 +43,7 @@ t.test('workflow.deal_automation advances the generated deals by the rules, reco
 
   const after = new Map((await dealStates(databaseUrl)).map((deal) => [deal.id, deal]))
   for (const [id, move] of expected) t.equal(after.get(id)!.stage, move.to, `deal ${id.slice(0, 8)} moved by ${move.rule}`)
-  const history = await query<{ deal_id: string; to_stage: string; rule: string }>(databaseUrl, 'SELECT deal_id, to_stage, rule FROM deal_stage_history WHERE task_id = $1', [task.id])
+  const history = await queryDatabase<{ deal_id: string; to_stage: string; rule: string }>(databaseUrl, 'SELECT deal_id, to_stage, rule FROM deal_stage_history WHERE task_id = $1', [task.id])
   t.equal(history.length, expected.size, 'one history row per move, carrying the task id')
   t.ok(history.every((row) => expected.get(row.deal_id)?.rule === row.rule), 'each history row names the rule that moved the deal')
 
@@ -73,7 +73,7 @@ t.test('business.commission_calculation writes one commission per won deal and p
 
   const task = await runTask(platform, { queue: 'business_processes', type: 'business.commission_calculation', payload: { period } })
   t.equal(task.status, 'succeeded', task.error ?? '')
-  const rows = await query<{ deal_id: string; user_id: string; rate: string; amount: string; deal_amount: string }>(
+  const rows = await queryDatabase<{ deal_id: string; user_id: string; rate: string; amount: string; deal_amount: string }>(
     databaseUrl,
     'SELECT deal_id, user_id, rate::text, amount::text, deal_amount::text FROM commissions WHERE period = $1',
     [period],
@@ -90,10 +90,10 @@ t.test('business.commission_calculation writes one commission per won deal and p
   }
 
   const revisions = await orgRevisions(databaseUrl)
-  const calculatedAt = await query(databaseUrl, 'SELECT id, calculated_at FROM commissions ORDER BY id')
+  const calculatedAt = await queryDatabase(databaseUrl, 'SELECT id, calculated_at FROM commissions ORDER BY id')
   const second = await runTask(platform, { queue: 'business_processes', type: 'business.commission_calculation', payload: { period } })
   t.equal((second.result as { written: number }).written, 0, 'a second run writes nothing')
-  t.same(await query(databaseUrl, 'SELECT id, calculated_at FROM commissions ORDER BY id'), calculatedAt, 'the rows are untouched')
+  t.same(await queryDatabase(databaseUrl, 'SELECT id, calculated_at FROM commissions ORDER BY id'), calculatedAt, 'the rows are untouched')
   t.same(await orgRevisions(databaseUrl), revisions, 'no revision, no change event')
   const redelivered = await calculateCommissions(deps, { taskId: task.id, period })
   t.equal(redelivered.written, 0, 'nor does the first task delivered again')

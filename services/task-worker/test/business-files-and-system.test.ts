@@ -5,12 +5,12 @@ import { dashboard } from '@latchkey/business'
 import { Redis } from 'ioredis'
 import t from 'tap'
 import { orgRevisions, runTask, startBusinessPlatform } from './business-helpers.ts'
-import { query, waitFor } from './helpers.ts'
+import { queryDatabase, waitFor } from '@latchkey/testing'
 
 t.test('files.process records size, SHA-256, MIME type and CSV row count of the generated files, once, and refreshes the dashboard', async (t) => {
   const platform = await startBusinessPlatform(t)
   const { databaseUrl, deps } = platform
-  const files = await query<{ id: string; org_id: string; path: string }>(databaseUrl, `SELECT id, org_id, path FROM uploaded_files WHERE status = 'pending' ORDER BY path`)
+  const files = await queryDatabase<{ id: string; org_id: string; path: string }>(databaseUrl, `SELECT id, org_id, path FROM uploaded_files WHERE status = 'pending' ORDER BY path`)
   t.equal(files.length, platform.business.files.length, 'the data generator registered its files as pending')
   const orgId = files[0]!.org_id
   const before = await dashboard(deps, orgId)
@@ -20,7 +20,7 @@ t.test('files.process records size, SHA-256, MIME type and CSV row count of the 
     const task = await runTask(platform, { queue: 'file_processing', type: 'files.process', payload: { fileId: file.id } })
     t.equal(task.status, 'succeeded', `${file.path}: ${task.error ?? 'processed'}`)
     const planned = platform.business.files.find((f) => f.path === file.path)!
-    const [row] = await query(databaseUrl, 'SELECT size_bytes::int, checksum_sha256, mime_type, row_count, status, processed_at FROM uploaded_files WHERE id = $1', [file.id])
+    const [row] = await queryDatabase(databaseUrl, 'SELECT size_bytes::int, checksum_sha256, mime_type, row_count, status, processed_at FROM uploaded_files WHERE id = $1', [file.id])
     const content = await readFile(join(platform.storageDir, file.path))
     t.match(row, {
       size_bytes: content.length,
@@ -61,12 +61,12 @@ t.test('files.process refuses paths outside the storage directory and records a 
   await symlink('/etc', join(platform.storageDir, slug, 'escape'))
   const viaLink = await runTask(platform, { queue: 'file_processing', type: 'files.process', payload: { org: slug, path: `${slug}/escape/hostname` } })
   t.match(viaLink.error, /leads outside the storage directory/, 'a symbolic link out of the directory is refused')
-  t.equal((await query(platform.databaseUrl, `SELECT count(*)::int AS n FROM uploaded_files WHERE path LIKE '%..%' OR path LIKE '/%' OR path LIKE '%escape%'`))[0].n, 0, 'and nothing was registered')
+  t.equal((await queryDatabase(platform.databaseUrl, `SELECT count(*)::int AS n FROM uploaded_files WHERE path LIKE '%..%' OR path LIKE '/%' OR path LIKE '%escape%'`))[0].n, 0, 'and nothing was registered')
 
   const missing = await runTask(platform, { queue: 'file_processing', type: 'files.process', payload: { org: slug, path: `${slug}/never-uploaded.csv` } })
   t.equal(missing.status, 'dead')
   t.match(missing.error, 'not found in the storage directory')
-  const [row] = await query(platform.databaseUrl, 'SELECT status, error FROM uploaded_files WHERE path = $1', [`${slug}/never-uploaded.csv`])
+  const [row] = await queryDatabase(platform.databaseUrl, 'SELECT status, error FROM uploaded_files WHERE path = $1', [`${slug}/never-uploaded.csv`])
   t.match(row, { status: 'failed', error: /not found/ }, 'the file is recorded as failed (the dashboard counts it)')
 })
 
@@ -75,7 +75,7 @@ t.test('system.health_check records that PostgreSQL, Redis and NATS answer; syst
   const health = await runTask(platform, { queue: 'system', type: 'system.health_check' })
   t.equal(health.status, 'succeeded', health.error ?? '')
   t.match(health.result, { healthy: true, components: { postgresql: { ok: true }, redis: { ok: true }, nats: { ok: true } } })
-  const rows = await query(platform.databaseUrl, 'SELECT healthy, components FROM health_checks WHERE task_id = $1', [health.id])
+  const rows = await queryDatabase(platform.databaseUrl, 'SELECT healthy, components FROM health_checks WHERE task_id = $1', [health.id])
   t.equal(rows.length, 1, 'one row for the run')
   t.equal(rows[0].healthy, true)
 
@@ -113,5 +113,5 @@ t.test('a bad payload kills the task at once with a readable error, and changes 
     t.equal(task.attempts, 1, 'at once, without retries')
   }
   t.same(await orgRevisions(platform.databaseUrl), revisions, 'no organization changed')
-  t.equal((await query(platform.databaseUrl, 'SELECT count(*)::int AS n FROM notifications'))[0].n, 0, 'no notification was recorded')
+  t.equal((await queryDatabase(platform.databaseUrl, 'SELECT count(*)::int AS n FROM notifications'))[0].n, 0, 'no notification was recorded')
 })

@@ -9,18 +9,18 @@ import type { TieredCache } from '@latchkey/cache'
 import { cacheInvalidatorTarget } from '@latchkey/cache-invalidator'
 import type { Database } from '@latchkey/db'
 import { permissionTarget } from '@latchkey/permission'
-import { startTestApp, type TestApp } from '@latchkey/testing'
+import { jsonClient, queryDatabase, startTestApp, type JsonClient, type TestApp } from '@latchkey/testing'
 import { applyPlan } from '../../../scripts/seed/apply.ts'
 import { applyBusinessPlan, buildBusinessPlan, type BusinessPlan } from '../../../scripts/seed/business.ts'
 import { buildPlan, type SeedPlan } from '../../../scripts/seed/plan.ts'
 import { taskWorkerTarget } from '../src/index.ts'
-import { api, enqueue, query, testEnv, waitForStatus, type Api, type TaskBody } from './helpers.ts'
+import { enqueue, testEnv, waitForStatus, type TaskBody } from './helpers.ts'
 
 type Teardown = { teardown(fn: () => unknown): void }
 
 export interface BusinessPlatform {
   app: TestApp
-  client: Api
+  client: JsonClient
   databaseUrl: string
   /** The business functions on the process's own database and cache (what the example application uses). */
   deps: BusinessDeps
@@ -60,10 +60,10 @@ export async function startBusinessPlatform(t: Teardown, env: Record<string, str
   const business = buildBusinessPlan(plan, { dealsPerOrg: 12, filesPerOrg: 2 })
   await applyBusinessPlan(business, { db, fileStorageDir: storageDir })
   const databaseUrl = app.config.DATABASE_URL
-  const orgIds = new Map((await query<{ id: string; slug: string }>(databaseUrl, 'SELECT id, slug FROM organizations')).map((o) => [o.slug, o.id]))
+  const orgIds = new Map((await queryDatabase<{ id: string; slug: string }>(databaseUrl, 'SELECT id, slug FROM organizations')).map((o) => [o.slug, o.id]))
   return {
     app,
-    client: api(app.url),
+    client: jsonClient(app.url),
     databaseUrl,
     deps: { db, cache, types: businessCacheTypes() },
     cache,
@@ -83,4 +83,4 @@ export async function runTask(platform: BusinessPlatform, body: { queue: string;
 }
 
 export const orgRevisions = async (databaseUrl: string): Promise<Record<string, string>> =>
-  Object.fromEntries((await query<{ id: string; revision: string }>(databaseUrl, 'SELECT id, revision::text FROM organizations ORDER BY id')).map((o) => [o.id, o.revision]))
+  Object.fromEntries((await queryDatabase<{ id: string; revision: string }>(databaseUrl, 'SELECT id, revision::text FROM organizations ORDER BY id')).map((o) => [o.id, o.revision]))

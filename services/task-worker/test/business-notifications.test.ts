@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { runTask, startBusinessPlatform, type BusinessPlatform } from './business-helpers.ts'
-import { query, waitFor, waitForStatus, enqueue } from './helpers.ts'
+import { queryDatabase, waitFor } from '@latchkey/testing'
+import { waitForStatus, enqueue } from './helpers.ts'
 
 const dayMs = 86_400_000
 
@@ -11,13 +12,13 @@ const emlFiles = async (mailDir: string) => (await readdir(mailDir).catch(() => 
 /** Waits until every notification of `kind` is marked sent; answers them. */
 async function waitUntilSent(platform: BusinessPlatform, kind: string, count: number) {
   return waitFor(`${count} ${kind} notifications to be sent`, async () => {
-    const rows = await query<{ id: string; user_id: string; subject: string; sent_at: Date | null; message_id: string | null; dedupe_key: string }>(
+    const rows = await queryDatabase<{ id: string; user_id: string; subject: string; sent_at: Date | null; message_id: string | null; dedupe_key: string }>(
       platform.databaseUrl,
       'SELECT id, user_id, subject, sent_at, message_id, dedupe_key FROM notifications WHERE kind = $1 ORDER BY id',
       [kind],
     )
     return rows.length === count && rows.every((row) => row.sent_at) ? rows : undefined
-  }, 30_000)
+  }, { timeoutMs: 30_000 })
 }
 
 t.test('auth.password_expiration_check notifies each user whose password is older than PASSWORD_MAX_AGE, once, by e-mail into MAIL_DIR', async (t) => {
@@ -46,7 +47,7 @@ t.test('auth.password_expiration_check notifies each user whose password is olde
   t.same(await emlFiles(platform.mailDir), files, 'no second e-mail')
 
   // A new password ends the expiry; letting it expire again is a new notification.
-  await query(platform.databaseUrl, `UPDATE users SET password_changed_at = now() - interval '91 days' WHERE id = $1`, [user.id])
+  await queryDatabase(platform.databaseUrl, `UPDATE users SET password_changed_at = now() - interval '91 days' WHERE id = $1`, [user.id])
   const third = await runTask(platform, { queue: 'auth', type: 'auth.password_expiration_check' })
   t.match(third.result, { created: 1, emailsEnqueued: 1 }, 'a password changed and expired again is notified again')
 })

@@ -1,8 +1,7 @@
 import { SMTPServer } from 'smtp-server'
 import t from 'tap'
-import { freePort } from '@latchkey/testing'
+import { freePort, queryDatabase, waitFor } from '@latchkey/testing'
 import { runTask, startBusinessPlatform } from './business-helpers.ts'
-import { query, waitFor } from './helpers.ts'
 
 interface Received {
   from: string
@@ -54,9 +53,9 @@ t.test('with SMTP_URL, notifications.email sends through the SMTP server and mar
   const expected = (task.result as { created: number }).created
   t.ok(expected > 0, `${expected} users have an expired password`)
 
-  await waitFor('every e-mail to reach the SMTP server', () => (smtp.received.length >= expected ? true : undefined), 30_000)
+  await waitFor('every e-mail to reach the SMTP server', () => (smtp.received.length >= expected ? true : undefined), { timeoutMs: 30_000 })
   const notifications = await waitFor('the notifications to be marked sent', async () => {
-    const rows = await query<{ id: string; sent_at: Date | null; message_id: string; email: string }>(
+    const rows = await queryDatabase<{ id: string; sent_at: Date | null; message_id: string; email: string }>(
       platform.databaseUrl,
       'SELECT n.id, n.sent_at, n.message_id, u.email FROM notifications n JOIN users u ON u.id = n.user_id ORDER BY n.id',
     )
@@ -71,5 +70,5 @@ t.test('with SMTP_URL, notifications.email sends through the SMTP server and mar
     t.equal(message?.subject, 'Your password has expired')
     t.match(message?.text, 'your password was last changed on', 'with the rendered body')
   }
-  t.same(await query(platform.databaseUrl, 'SELECT 1 FROM notifications WHERE sent_at IS NULL'), [], 'nothing left unsent')
+  t.same(await queryDatabase(platform.databaseUrl, 'SELECT 1 FROM notifications WHERE sent_at IS NULL'), [], 'nothing left unsent')
 })

@@ -2,10 +2,11 @@
 // (the same enqueue path).
 import { createTasksClient } from '@latchkey/tasks-client'
 import t from 'tap'
-import { api, assertApiError, enqueue, getTask, query, startWorkerApp, waitFor, waitForStatus } from './helpers.ts'
+import { jsonClient, queryDatabase, waitFor } from '@latchkey/testing'
+import { assertApiError, enqueue, getTask, startWorkerApp, waitForStatus } from './helpers.ts'
 
 const app = await startWorkerApp(t, { TASK_CONCURRENCY_FILE_PROCESSING: '1' })
-const client = api(app.url)
+const client = jsonClient(app.url)
 const db = app.config.DATABASE_URL
 
 t.test('a second enqueue with the same idempotency key answers the first task', async (t) => {
@@ -25,9 +26,9 @@ t.test('a second enqueue with the same idempotency key answers the first task', 
   t.not(bulk.body.items[1].id, bulk.body.items[0].id)
   await waitForStatus(client, racing[0]!.id, 'succeeded')
   await waitForStatus(client, bulk.body.items[0].id, 'succeeded')
-  const rows = await query<{ n: number }>(db, `SELECT count(*)::int AS n FROM tasks WHERE idempotency_key IN ('invoice-42', 'race-1', 'dup')`)
+  const rows = await queryDatabase<{ n: number }>(db, `SELECT count(*)::int AS n FROM tasks WHERE idempotency_key IN ('invoice-42', 'race-1', 'dup')`)
   t.equal(rows[0]!.n, 3, 'one row per key')
-  const [{ runs }] = (await query<{ runs: number }>(db, `SELECT sum(attempts)::int AS runs FROM tasks WHERE idempotency_key IN ('invoice-42', 'race-1', 'dup')`)) as [{ runs: number }]
+  const [{ runs }] = (await queryDatabase<{ runs: number }>(db, `SELECT sum(attempts)::int AS runs FROM tasks WHERE idempotency_key IN ('invoice-42', 'race-1', 'dup')`)) as [{ runs: number }]
   t.equal(runs, 3, 'each keyed task ran once')
 })
 

@@ -1,12 +1,13 @@
 // Weighted pulling: under saturation high gets most of the slots, medium less, and low still
 // progresses (never starves); a lane alone gets every slot.
 import t from 'tap'
-import { api, query, startWorkerApp, waitFor } from './helpers.ts'
+import { jsonClient, queryDatabase, waitFor } from '@latchkey/testing'
+import { startWorkerApp } from './helpers.ts'
 
 t.test('under saturation: high gets most starts, low still progresses', async (t) => {
   // An API-only process builds a backlog in all three lanes before any worker runs.
   const front = await startWorkerApp(t, { TASK_QUEUES: 'none' })
-  const client = api(front.url)
+  const client = jsonClient(front.url)
   const perLane = 60
   for (const priority of ['low', 'medium', 'high']) {
     const res = await client.post('/v1/tasks/bulk', { tasks: Array.from({ length: perLane }, () => ({ queue: 'system', type: 'system.echo', priority, payload: { sleepMs: 10 } })) })
@@ -18,11 +19,11 @@ t.test('under saturation: high gets most starts, low still progresses', async (t
   // One worker with two slots: saturated for the whole run.
   await startWorkerApp(t, { NATS_NAMESPACE: front.namespace, TASK_QUEUES: 'system', TASK_CONCURRENCY_SYSTEM: '2' }, { databaseUrl: front.config.DATABASE_URL })
   await waitFor('every task to succeed', async () => {
-    const [row] = await query<{ n: number }>(front.config.DATABASE_URL, `SELECT count(*)::int AS n FROM tasks WHERE status = 'succeeded'`)
+    const [row] = await queryDatabase<{ n: number }>(front.config.DATABASE_URL, `SELECT count(*)::int AS n FROM tasks WHERE status = 'succeeded'`)
     return row!.n === 3 * perLane ? true : undefined
-  }, 60_000, 100)
+  }, { timeoutMs: 60_000, intervalMs: 100 })
 
-  const starts = await query<{ priority: string; started: Date }>(
+  const starts = await queryDatabase<{ priority: string; started: Date }>(
     front.config.DATABASE_URL,
     `SELECT priority, (attempt_log -> '1' ->> 'startedAt')::timestamptz AS started FROM tasks ORDER BY started, id`,
   )

@@ -1,10 +1,11 @@
 // Retries with exponential backoff and full jitter (delayed NAK), dead tasks and their redrive.
 import t from 'tap'
 import { retryCeilingMs, retryDelayMs } from '../src/index.ts'
-import { api, enqueue, getTask, startWorkerApp, waitForStatus, type TaskBody } from './helpers.ts'
+import { jsonClient } from '@latchkey/testing'
+import { enqueue, getTask, startWorkerApp, waitForStatus, type TaskBody } from './helpers.ts'
 
 const app = await startWorkerApp(t)
-const client = api(app.url)
+const client = jsonClient(app.url)
 
 t.test('the backoff: exponential ceiling, capped, full jitter below it', async (t) => {
   const policy = { baseMs: 100, maxMs: 1_000 }
@@ -87,7 +88,7 @@ t.test('a task type without a handler in the worker dies with a readable error',
 
 t.test('an attempt running past its timeout fails (its abort signal fires) and is retried', async (t) => {
   const quick = await startWorkerApp(t, { TASK_DEFAULT_TIMEOUT: '300ms' })
-  const quickClient = api(quick.url)
+  const quickClient = jsonClient(quick.url)
   const { id } = await enqueue(quickClient, { payload: { sleepMs: 5_000 }, maxAttempts: 2, backoff: { baseMs: 10, maxMs: 10 } })
   const dead = await waitForStatus(quickClient, id, 'dead', 10_000)
   t.equal(dead.attempts, 2)

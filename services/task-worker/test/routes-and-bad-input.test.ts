@@ -4,10 +4,11 @@ import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { subjects } from '@latchkey/events'
 import t from 'tap'
-import { api, assertApiError, enqueue, getTask, natsUrl, startWorkerApp, taskCount, waitForStatus, type TaskBody } from './helpers.ts'
+import { jsonClient } from '@latchkey/testing'
+import { assertApiError, enqueue, getTask, natsUrl, startWorkerApp, taskCount, waitForStatus, type TaskBody } from './helpers.ts'
 
 const app = await startWorkerApp(t, { TASK_MAX_PAYLOAD_BYTES: '2048' })
-const client = api(app.url)
+const client = jsonClient(app.url)
 const db = app.config.DATABASE_URL
 
 async function streamMessages(): Promise<number> {
@@ -53,7 +54,7 @@ t.test('bad input: a 4xx with an LK_ code, nothing enqueued', async (t) => {
     { what: 'bulk: malformed JSON', path: '/v1/tasks/bulk', raw: '{"tasks": [', status: 400, code: 'LK_ERR_MALFORMED_JSON' },
   ]
   for (const c of cases) {
-    const res = await client.post(c.path ?? '/v1/tasks', c.body, c.raw !== undefined ? { body: c.raw, contentType: 'application/json' } : undefined)
+    const res = await client.post(c.path ?? '/v1/tasks', c.body, c.raw !== undefined ? { raw: c.raw, headers: { 'content-type': 'application/json' } } : undefined)
     assertApiError(t, res, c.status, c.code, c.what)
   }
   const gets: [string, number, string][] = [

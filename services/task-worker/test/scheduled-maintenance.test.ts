@@ -3,16 +3,16 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { permissionTarget } from '@latchkey/permission'
-import { startTestApp, testRedis, uniqueNamespace } from '@latchkey/testing'
+import { jsonClient, queryDatabase, startTestApp, testRedis, uniqueNamespace } from '@latchkey/testing'
 import { taskWorkerTarget } from '../src/index.ts'
-import { api, enqueue, query, startWorkerApp, testEnv, waitForStatus } from './helpers.ts'
+import { enqueue, startWorkerApp, testEnv, waitForStatus } from './helpers.ts'
 
 const DAY = 86_400_000
 
 async function insertTask(databaseUrl: string, row: { status: string; finishedAgoMs: number; queue?: string; type?: string; error?: string }): Promise<string> {
   const id = randomUUID()
   const finishedAt = new Date(Date.now() - row.finishedAgoMs)
-  await query(
+  await queryDatabase(
     databaseUrl,
     `INSERT INTO tasks (id, queue, type, priority, status, phase, attempts, created_at, finished_at, error) VALUES ($1, $2, $3, 'medium', $4, 3, 1, $5, $5, $6)`,
     [id, row.queue ?? 'system', row.type ?? 'system.echo', row.status, finishedAt, row.error ?? null],
@@ -25,11 +25,11 @@ t.test('system.task_retention deletes succeeded and cancelled tasks past TASK_RE
   const db = app.config.DATABASE_URL
   const old = [await insertTask(db, { status: 'succeeded', finishedAgoMs: 8 * DAY }), await insertTask(db, { status: 'cancelled', finishedAgoMs: 8 * DAY })]
   const kept = [await insertTask(db, { status: 'succeeded', finishedAgoMs: DAY }), await insertTask(db, { status: 'dead', finishedAgoMs: 30 * DAY, error: 'boom' })]
-  const client = api(app.url)
+  const client = jsonClient(app.url)
   const { id } = await enqueue(client, { type: 'system.task_retention' })
   const done = await waitForStatus(client, id, 'succeeded')
   t.same(done.result, { deleted: 2, retention: '7d' })
-  const left = (await query<{ id: string }>(db, 'SELECT id FROM tasks WHERE id = ANY($1::uuid[])', [[...old, ...kept]])).map((r) => r.id).sort()
+  const left = (await queryDatabase<{ id: string }>(db, 'SELECT id FROM tasks WHERE id = ANY($1::uuid[])', [[...old, ...kept]])).map((r) => r.id).sort()
   t.same(left, [...kept].sort(), 'the recent and the dead ones stay')
 })
 
@@ -41,7 +41,7 @@ t.test('system.dead_letter_digest summarises the dead tasks of the last day per 
   await insertTask(db, { status: 'dead', finishedAgoMs: 120_000, queue: 'workflow', type: 'workflow.something', error: 'no handler' })
   await insertTask(db, { status: 'dead', finishedAgoMs: 2 * DAY, error: 'too old for the digest' })
   await insertTask(db, { status: 'succeeded', finishedAgoMs: 60_000 })
-  const client = api(app.url)
+  const client = jsonClient(app.url)
   const { id } = await enqueue(client, { type: 'system.dead_letter_digest' })
   const done = await waitForStatus(client, id, 'succeeded')
   t.match(done.result, {
@@ -58,15 +58,14 @@ t.test('system.dead_letter_digest summarises the dead tasks of the last day per 
 
 t.test('system.cache_consistency_audit finds a cached permission entry that disagrees with PostgreSQL', async (t) => {
   const app = await startTestApp(t, { registry: { permission: permissionTarget, 'task-worker': taskWorkerTarget }, env: { ...testEnv, NATS_NAMESPACE: uniqueNamespace(t) } })
-  const client = api(app.url)
-  const put = (path: string, body: unknown) => fetch(`${app.url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const client = jsonClient(app.url)
   await client.post('/v1/permissions', { key: 'deals.view' })
   await client.post('/v1/permissions', { key: 'deals.delete' })
   const org = (await client.post('/v1/orgs', { slug: 'acme', name: 'Acme' })).body as { id: string }
   await client.post('/v1/orgs/acme/roles', { name: 'viewer', permissions: ['deals.view'] })
   for (const user of ['ann', 'bob']) {
-    await put(`/v1/users/${user}`, { email: `${user}@example.com` })
-    await put(`/v1/orgs/acme/members/${user}`, { roles: ['viewer'] })
+    await client.put(`/v1/users/${user}`, { email: `${user}@example.com` })
+    await client.put(`/v1/orgs/acme/members/${user}`, { roles: ['viewer'] })
     t.match((await client.post('/v1/check', { org: 'acme', user, permission: 'deals.view' })).body, { allowed: true }, `${user}'s permissions are cached`)
   }
 

@@ -1,8 +1,8 @@
 // Real processes (the program with TARGET=task-worker): a worker killed with SIGKILL mid-task
 // loses nothing: another replica completes the task, and the crashed attempt counts.
 import t from 'tap'
-import { uniqueNamespace } from '@latchkey/testing'
-import { api, enqueue, getTask, spawnWorker, testDatabase, waitFor, waitForStatus } from './helpers.ts'
+import { jsonClient, uniqueNamespace, waitFor } from '@latchkey/testing'
+import { enqueue, getTask, spawnWorker, testDatabase, waitForStatus } from './helpers.ts'
 
 const running = async (url: string): Promise<number> => {
   const text = await (await fetch(`${url}/metrics`)).text()
@@ -13,7 +13,7 @@ const running = async (url: string): Promise<number> => {
 t.test('SIGKILL mid-task: redelivered after the ack wait, completed by another worker, the crashed attempt counted', async (t) => {
   const env = { DATABASE_URL: await testDatabase(t), NATS_NAMESPACE: uniqueNamespace(t), TASK_ACK_WAIT: '2s' }
   const workers = await Promise.all([spawnWorker(t, env), spawnWorker(t, env)])
-  const client = api(workers[0]!.url)
+  const client = jsonClient(workers[0]!.url)
   // 4 s of work with a 2 s ack wait: only lease extension (working) keeps it from being redelivered.
   const { id } = await enqueue(client, { payload: { sleepMs: 4_000 } })
   const holder = await waitFor('a worker to run the task', async () => {
@@ -22,11 +22,11 @@ t.test('SIGKILL mid-task: redelivered after the ack wait, completed by another w
   })
   const other = workers.find((w) => w !== holder)!
   await new Promise((resolve) => setTimeout(resolve, 2_500))
-  t.match(await getTask(api(other.url), id), { status: 'running', attempts: 1 }, 'past its ack wait, the running task kept its lease')
+  t.match(await getTask(jsonClient(other.url), id), { status: 'running', attempts: 1 }, 'past its ack wait, the running task kept its lease')
 
   holder.child.kill('SIGKILL')
   t.equal(await holder.exited, 'SIGKILL')
-  const done = await waitForStatus(api(other.url), id, 'succeeded', 20_000)
+  const done = await waitForStatus(jsonClient(other.url), id, 'succeeded', 20_000)
   t.equal(done.attempts, 2, 'the crashed attempt counts')
   t.equal(done.attemptLog.length, 2)
   t.notOk(done.attemptLog[0]!.finishedAt, 'the crashed attempt has no end')
