@@ -44,7 +44,7 @@ t.test('a lost database connection is a 503 that says to retry, not a 500', asyn
 t.test('a domain error stays itself even when a lost connection is among its causes', async (t) => {
   const Unreachable = defineError<[string]>('LK_ERR_TASK_QUEUE_UNAVAILABLE', 'The task queue is unavailable: %s', 503)
   const lost = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4222'), { code: 'ECONNREFUSED' })
-  t.same(toApiError(new Unreachable('connection refused', { cause: lost })).api, {
+  t.same(toApiError(Object.assign(new Unreachable('connection refused'), { cause: lost })).api, {
     statusCode: 503,
     code: 'LK_ERR_TASK_QUEUE_UNAVAILABLE',
     error: 'Service Unavailable',
