@@ -8,6 +8,8 @@ const decoder = new TextDecoder()
  * stream's acknowledgements to their promises. JetStream's own client makes a request (promise,
  * timer, reply mapping) per message, which costs five times more per task at bulk rates.
  * A publication settles when JetStream stored it (or refused it, or did not answer in time).
+ * While the connection is down it fails at once: the client would buffer the message and drop
+ * it when it dials again, so the caller would wait for the timeout and could not retry sooner.
  */
 export class TaskPublisher {
   private readonly inbox = createInbox()
@@ -15,14 +17,19 @@ export class TaskPublisher {
   private sequence = 0
   private readonly pending = new Map<string, { resolve: () => void; reject: (err: Error) => void; at: number }>()
   private sweeper: NodeJS.Timeout | undefined
+  private connected = true
+  private closed = false
 
   constructor(
     private readonly connection: NatsConnection,
     private readonly timeoutMs = 5_000,
-  ) {}
+  ) {
+    void this.watchConnection()
+  }
 
   /** `traceHeaders`: the publish span's W3C trace context (absent while tracing is off). */
   publish(subject: string, data: Uint8Array, msgId?: string, traceHeaders?: MsgHdrs): Promise<void> {
+    if (!this.connected) return Promise.reject(new Error('NATS is unreachable; reconnecting'))
     this.start()
     const token = (++this.sequence).toString(36)
     let h = traceHeaders
@@ -42,12 +49,21 @@ export class TaskPublisher {
   }
 
   close(): void {
+    this.closed = true
     this.sub?.unsubscribe()
     this.sub = undefined
     clearInterval(this.sweeper)
     for (const [token, waiter] of this.pending) {
       this.pending.delete(token)
       waiter.reject(new Error('publisher closed'))
+    }
+  }
+
+  private async watchConnection(): Promise<void> {
+    for await (const status of this.connection.status()) {
+      if (this.closed) break
+      if (status.type === 'disconnect') this.connected = false
+      else if (status.type === 'reconnect') this.connected = true
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Log } from '@latchkey/logger'
 import pg from 'pg'
 import type { Priority, QueueName, TaskMessage, TaskStatus, TaskView } from './model.ts'
-import { StatusWriter } from './status-writer.ts'
+import { PHASE, StatusWriter } from './status-writer.ts'
 
 interface TaskRow {
   id: string
@@ -104,6 +104,12 @@ export class TaskStore {
   async get(id: string): Promise<TaskView | undefined> {
     const { rows } = await this.pool.query<TaskRow>(`SELECT ${viewColumns} FROM tasks WHERE id = $1`, [id])
     return rows[0] ? toTaskView(rows[0]) : undefined
+  }
+
+  /** Whether the task has finished: succeeded, dead or cancelled. */
+  async hasFinished(id: string): Promise<boolean> {
+    const { rows } = await this.pool.query(`SELECT 1 FROM tasks WHERE id = $1 AND phase = ${PHASE.finished}`, [id])
+    return rows.length > 0
   }
 
   /** Newest first. */

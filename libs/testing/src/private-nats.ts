@@ -8,8 +8,13 @@ import { freePort } from './private-redis.ts'
 export interface PrivateNats {
   url: string
   port: number
-  /** Kills the server (SIGKILL); `start` brings it back on the same port and store. */
+  /** Kills the server (SIGKILL: a crash); `start` brings it back on the same port and store. */
   kill(): Promise<void>
+  /**
+   * Stops the server as an operator's restart does (SIGTERM: it closes its connections and
+   * writes its JetStream state, which a SIGKILL may leave behind by a few deliveries).
+   */
+  stop(): Promise<void>
   start(): Promise<void>
 }
 
@@ -30,14 +35,15 @@ export async function startPrivateNats(t: { teardown(fn: () => unknown): void },
   const configFile = join(storeDir, 'nats.conf')
   writeFileSync(configFile, options.maxPayload === undefined ? '' : `max_payload: ${options.maxPayload}\n`)
   let child: ChildProcess | undefined
-  const kill = async () => {
+  const end = (signal: NodeJS.Signals) => async () => {
     const running = child
     child = undefined
     if (!running || running.exitCode !== null) return
     const exited = new Promise((resolve) => running.once('exit', resolve))
-    running.kill('SIGKILL')
+    running.kill(signal)
     await exited
   }
+  const kill = end('SIGKILL')
   const start = async () => {
     child = spawn('nats-server', ['-c', configFile, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' })
     for (let waited = 0; !(await answers(port)); waited += 50) {
@@ -50,5 +56,5 @@ export async function startPrivateNats(t: { teardown(fn: () => unknown): void },
     rmSync(storeDir, { recursive: true, force: true })
   })
   await start()
-  return { url: `nats://127.0.0.1:${port}`, port, kill, start }
+  return { url: `nats://127.0.0.1:${port}`, port, kill, stop: end('SIGTERM'), start }
 }

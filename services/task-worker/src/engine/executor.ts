@@ -9,7 +9,7 @@ import { retryDelayMs } from './backoff.ts'
 import type { TaskServices } from '../task-services.ts'
 import type { TaskMetrics } from './metrics.ts'
 import { ack, deliveryInfo, nak } from './pull.ts'
-import type { RunningTask, TaskExecutor } from './queue-runner.ts'
+import type { HeldTask, TaskExecutor } from './queue-runner.ts'
 
 const decoder = new TextDecoder()
 const maxResultBytes = 1_048_576
@@ -46,7 +46,7 @@ export interface ExecutorOptions {
 export class Executor implements TaskExecutor {
   constructor(private readonly options: ExecutorOptions) {}
 
-  async execute(running: RunningTask): Promise<void> {
+  async execute(running: HeldTask): Promise<void> {
     try {
       await this.deliver(running)
     } catch (err) {
@@ -56,7 +56,7 @@ export class Executor implements TaskExecutor {
     }
   }
 
-  private async deliver(running: RunningTask): Promise<void> {
+  private async deliver(running: HeldTask): Promise<void> {
     const { metrics } = this.options
     const msg = running.msg
     let task: TaskMessage
@@ -74,7 +74,16 @@ export class Executor implements TaskExecutor {
       metrics.outcome(task, 'cancelled', 0)
       return
     }
-    const { deliveryCount } = deliveryInfo(msg.reply)
+    const { deliveryCount } = running.delivery
+    // A redelivery of a task whose final outcome is already written: the acknowledgement that
+    // followed it was lost (sent while NATS was unreachable, which the client drops, or the worker
+    // died between writing and acknowledging). Acknowledge it only: running it again would spend an
+    // attempt, and past maxAttempts declare a task that succeeded dead. One read per redelivery,
+    // none for first deliveries; should the read fail, the task runs as it would without it.
+    if (deliveryCount > 1 && (await this.options.store.hasFinished(task.id).catch(() => false))) {
+      ack(msg)
+      return
+    }
     // A span per attempt, a child of the enqueue's publish: the handler's own work is inside it.
     const span = startProcessSpan(msg, {
       consumerGroup: this.options.subjects.taskConsumer(task.queue, task.priority),
@@ -86,7 +95,7 @@ export class Executor implements TaskExecutor {
   }
 
   /** Runs one attempt and records its outcome; answers its error when it did not succeed. */
-  private async attempt(msg: Msg, task: TaskMessage, deliveryCount: number, running: RunningTask): Promise<string | undefined> {
+  private async attempt(msg: Msg, task: TaskMessage, deliveryCount: number, running: HeldTask): Promise<string | undefined> {
     const { store, registry, metrics } = this.options
     const definition = registry.get(task.type)
     const maxAttempts = task.maxAttempts ?? definition?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS

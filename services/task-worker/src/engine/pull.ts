@@ -35,7 +35,7 @@ export const nak = (msg: Msg, delayMs?: number): boolean =>
 export interface PullEnd {
   /** Messages received for the request. */
   received: number
-  /** Status code that ended it (408 expired, 409 conflict, 503 no responders), or 0 when filled. */
+  /** Status code that ended it (408 expired, 409 conflict, 503 no responders, 499 withdrawn), or 0 when filled. */
   code: number
 }
 

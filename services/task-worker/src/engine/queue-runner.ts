@@ -2,7 +2,7 @@ import type { Msg, NatsConnection } from '@nats-io/transport-node'
 import type { Subjects } from '@latchkey/events'
 import type { Log } from '@latchkey/logger'
 import { PRIORITIES, type Priority, type QueueName } from '@latchkey/tasks-client'
-import { LanePuller, working, type PullEnd } from './pull.ts'
+import { deliveryInfo, LanePuller, working, type DeliveryInfo, type PullEnd } from './pull.ts'
 
 export interface Lane {
   priority: Priority
@@ -11,7 +11,7 @@ export interface Lane {
   current: number
   puller: LanePuller
   /** Fetched, not started. */
-  buffer: Msg[]
+  buffer: HeldTask[]
   retryTimer: NodeJS.Timeout | undefined
 }
 
@@ -22,7 +22,7 @@ export interface TaskExecutor {
    * is free) and `running.finish()` once the outcome is written and the message acknowledged.
    * Never rejects.
    */
-  execute(running: RunningTask): Promise<void>
+  execute(running: HeldTask): Promise<void>
   /** Gives back a message that was fetched but never started (at shutdown). */
   handBack(msg: Msg): Promise<void>
 }
@@ -30,11 +30,12 @@ export interface TaskExecutor {
 const noAbort = (): void => {}
 
 /**
- * A started task, as the runner tracks it: to free its slot, to extend its lease and to hand it
- * back at shutdown. One object a task and no closures: at thousands of tasks a second, what a
- * task allocates is what the garbage collector pays for.
+ * A task the runner holds, from its message's arrival (waiting in its lane's buffer) until its
+ * outcome is acknowledged: to start it, free its slot, extend its lease and hand it back at
+ * shutdown. One object a task and no closures: at thousands of tasks a second, what a task
+ * allocates is what the garbage collector pays for.
  */
-export class RunningTask {
+export class HeldTask {
   /** Aborts the attempt (its handler's signal fires); set by the executor once the handler runs. */
   abort: (reason: Error) => void = noAbort
   /** Set when the runner handed the task back (shutdown): its outcome must not be written. */
@@ -45,6 +46,8 @@ export class RunningTask {
 
   constructor(
     readonly msg: Msg,
+    /** Read once from the reply subject: which delivery of which stream message this is. */
+    readonly delivery: DeliveryInfo,
     private readonly runner: QueueRunner,
   ) {}
 
@@ -58,7 +61,7 @@ export class RunningTask {
   /** The outcome is written and acknowledged (or the attempt ended otherwise). */
   finish(): void {
     this.release()
-    this.runner.settled()
+    this.runner.settled(this)
   }
 }
 
@@ -83,7 +86,9 @@ export interface QueueRunnerOptions {
  */
 export class QueueRunner {
   readonly lanes: Lane[]
-  readonly running = new Set<RunningTask>()
+  readonly running = new Set<HeldTask>()
+  /** Stream sequences of the messages held (buffered, running or settling). */
+  private readonly held = new Set<number>()
   /** Started tasks whose outcome is not written and acknowledged yet. */
   private settling = 0
   private stopping = false
@@ -135,6 +140,12 @@ export class QueueRunner {
     for (const lane of this.lanes) this.refill(lane)
   }
 
+  /** Withdraws the lanes' pull requests and asks again (after a reconnect). */
+  pullAgain(): void {
+    if (this.stopping) return
+    for (const lane of this.lanes) void lane.puller.cancel()
+  }
+
   /**
    * Stops pulling, hands back what was fetched but not started, lets running tasks finish until
    * `deadline`, then hands back (with the abort signal raised) whatever still runs.
@@ -146,7 +157,7 @@ export class QueueRunner {
     // what was fetched and not started.
     await Promise.all(this.lanes.map((lane) => lane.puller.cancel()))
     const handBacks: Promise<void>[] = []
-    for (const lane of this.lanes) for (const msg of lane.buffer.splice(0)) handBacks.push(this.deps.executor.handBack(msg))
+    for (const lane of this.lanes) for (const task of lane.buffer.splice(0)) handBacks.push(this.deps.executor.handBack(task.msg))
     await Promise.all(handBacks)
     await this.waitUntil(() => this.running.size === 0 && this.settling === 0, deadline)
     if (this.running.size > 0) {
@@ -157,7 +168,7 @@ export class QueueRunner {
     clearInterval(this.leaseTimer)
   }
 
-  private async handBackRunning(task: RunningTask): Promise<void> {
+  private async handBackRunning(task: HeldTask): Promise<void> {
     task.handedBack = true
     task.abort(new Error('the worker is shutting down'))
     await task.onHandBack?.().catch(() => {})
@@ -185,11 +196,18 @@ export class QueueRunner {
   }
 
   private extendLeases(): void {
-    for (const lane of this.lanes) for (const msg of lane.buffer) working(msg)
+    for (const lane of this.lanes) for (const task of lane.buffer) working(task.msg)
     for (const task of this.running) if (!task.handedBack) working(task.msg)
   }
 
   private onMessage(lane: Lane, msg: Msg): void {
+    const delivery = deliveryInfo(msg.reply)
+    // A message held here, delivered again: its lease ran out on the server while NATS was
+    // unreachable (the +WPI renewals and acknowledgements sent meanwhile are dropped by the client,
+    // and the server does not take back a redelivery it has queued). The copy held here runs, or
+    // has run, and its acknowledgement settles the message whichever delivery it names; running
+    // this one too would run the task twice, and count an attempt that never happened.
+    if (this.held.has(delivery.streamSeq)) return
     if (this.stopping) {
       this.handingBack++
       void this.deps.executor.handBack(msg).finally(() => {
@@ -198,13 +216,15 @@ export class QueueRunner {
       })
       return
     }
-    lane.buffer.push(msg)
+    this.held.add(delivery.streamSeq)
+    lane.buffer.push(new HeldTask(msg, delivery, this))
     this.dispatch()
   }
 
   private onPullEnd(lane: Lane, end: PullEnd): void {
     if (this.stopping) return this.notifyWaiters()
-    if (end.code !== 0 && end.code !== 408 && end.code !== 404) {
+    // 408: expired, 404: nothing to deliver, 499: withdrawn (pullAgain).
+    if (end.code !== 0 && end.code !== 408 && end.code !== 404 && end.code !== 499) {
       // The consumer is missing or refused the request: try again in a moment, not in a loop.
       this.deps.log.debug({ queue: this.queue, lane: lane.priority, code: end.code }, 'pull request refused; retrying shortly')
       lane.retryTimer = setTimeout(() => {
@@ -239,14 +259,15 @@ export class QueueRunner {
   }
 
   /** Called by a running task whose handler is done. */
-  slotFreed(task: RunningTask): void {
+  slotFreed(task: HeldTask): void {
     this.running.delete(task)
     this.dispatch()
     this.notifyWaiters()
   }
 
   /** Called by a running task once its outcome is written and acknowledged. */
-  settled(): void {
+  settled(task: HeldTask): void {
+    this.held.delete(task.delivery.streamSeq)
     this.settling--
     this.dispatch()
     this.notifyWaiters()
@@ -256,9 +277,8 @@ export class QueueRunner {
     while (!this.stopping && this.running.size < this.options.concurrency && this.settling < this.maxSettling) {
       const lane = this.pick()
       if (!lane) break
-      const msg = lane.buffer.shift()!
+      const task = lane.buffer.shift()!
       this.starts[lane.priority]++
-      const task = new RunningTask(msg, this)
       this.running.add(task)
       this.settling++
       void this.deps.executor.execute(task)

@@ -117,6 +117,7 @@ export class TaskWorker {
     await this.watchCancellations()
     for (const runner of this.runners) runner.start()
     this.scheduleDispatch(0)
+    void this.watchReconnects()
   }
 
   async stop(deadline: number): Promise<void> {
@@ -177,6 +178,17 @@ export class TaskWorker {
         }),
       ),
     )
+  }
+
+  /**
+   * After a reconnect the lanes ask again at once: their waiting pull requests died with the old
+   * connection (or the server), and would otherwise be noticed only when they would have expired.
+   */
+  private async watchReconnects(): Promise<void> {
+    for await (const status of this.options.connection.status()) {
+      if (this.stopped) break
+      if (status.type === 'reconnect') for (const runner of this.runners) runner.pullAgain()
+    }
   }
 
   private async watchCancellations(): Promise<void> {
