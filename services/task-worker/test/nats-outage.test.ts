@@ -4,8 +4,8 @@
 // without a restart: every task finishes with one attempt, enqueues refused during the outage leave
 // nothing behind, and the same process takes new work once NATS is back.
 import t from 'tap'
-import { startPrivateNats, uniqueNamespace } from '@latchkey/testing'
-import { api, assertApiError, enqueue, query, spawnWorker, testDatabase, waitFor, type Api, type TapTest } from './helpers.ts'
+import { jsonClient, queryDatabase, startPrivateNats, uniqueNamespace, waitFor, type JsonClient } from '@latchkey/testing'
+import { assertApiError, enqueue, spawnWorker, testDatabase, type TapTest } from './helpers.ts'
 
 interface Row {
   id: string
@@ -14,7 +14,7 @@ interface Row {
   attempts: number
 }
 
-const rows = async (databaseUrl: string): Promise<Row[]> => query<Row>(databaseUrl, 'SELECT id::text, queue, status, attempts FROM tasks')
+const rows = async (databaseUrl: string): Promise<Row[]> => queryDatabase<Row>(databaseUrl, 'SELECT id::text, queue, status, attempts FROM tasks')
 const count = async (databaseUrl: string, where: (row: Row) => boolean): Promise<number> => (await rows(databaseUrl)).filter(where).length
 
 /** Handler runs that succeeded, from the worker's own counter. */
@@ -24,7 +24,7 @@ const succeededRuns = async (url: string): Promise<number> => {
 }
 
 /** Waits until /readyz shows NATS in `state`; answers the HTTP status seen then. */
-const natsReadiness = (client: Api, state: 'up' | 'down'): Promise<number> =>
+const natsReadiness = (client: JsonClient, state: 'up' | 'down'): Promise<number> =>
   waitFor(`/readyz to show NATS ${state}`, async () => {
     const res = await client.get('/readyz')
     return res.body?.checks?.nats?.state === state ? res.status : undefined
@@ -39,8 +39,7 @@ const allSucceeded = (databaseUrl: string, ids: string[], what: string): Promise
       const succeeded = new Set(all.filter((row) => row.status === 'succeeded').map((row) => row.id))
       return ids.every((id) => succeeded.has(id)) ? all : undefined
     },
-    30_000,
-    100,
+    { timeoutMs: 30_000, intervalMs: 100 },
   )
 
 /** The outage, by how NATS goes away: `stop` as an operator's restart (SIGTERM), `kill` as a crash. */
@@ -57,7 +56,7 @@ async function outage(t: TapTest, how: 'stop' | 'kill'): Promise<void> {
     TASK_CONCURRENCY_WORKFLOW: '4',
     TASK_PREFETCH: '4',
   })
-  const client = api(worker.url)
+  const client = jsonClient(worker.url)
   // system: 4 tasks of 7 s run through the whole outage, 4 more wait fetched. workflow: 4 tasks of
   // 1 s finish during the outage (their acknowledgements cannot reach NATS), the 4 fetched next
   // run and finish during it too, 4 wait in the stream.
@@ -85,13 +84,13 @@ async function outage(t: TapTest, how: 'stop' | 'kill'): Promise<void> {
   // retry with its key answers it.
   const keyedInput = { queue: 'workflow', type: 'system.echo', payload: { keyed: true }, idempotencyKey: 'outage-keyed' }
   assertApiError(t, await client.post('/v1/tasks', keyedInput), 503, 'LK_ERR_UNAVAILABLE', 'a keyed enqueue while NATS is down')
-  const [keyedRow] = await query<{ id: string; status: string }>(databaseUrl, "SELECT id::text, status FROM tasks WHERE idempotency_key = 'outage-keyed'")
+  const [keyedRow] = await queryDatabase<{ id: string; status: string }>(databaseUrl, "SELECT id::text, status FROM tasks WHERE idempotency_key = 'outage-keyed'")
   t.equal(keyedRow?.status, 'queued', 'the refused keyed task keeps its row, to be published by the dispatcher')
   const keyedRetry = await client.post('/v1/tasks', keyedInput)
   t.same({ status: keyedRetry.status, id: keyedRetry.body?.id }, { status: 202, id: keyedRow?.id }, 'a retry with the same key answers that task')
 
   await waitFor('the fetched workflow tasks to finish during the outage', async () => ((await count(databaseUrl, (row) => row.queue === 'workflow' && row.status === 'succeeded')) === 8 ? true : undefined))
-  await waitFor('the outage to outlast the ack wait', () => (Date.now() - downAt > 4_500 ? true : undefined), 10_000, 100)
+  await waitFor('the outage to outlast the ack wait', () => (Date.now() - downAt > 4_500 ? true : undefined), { timeoutMs: 10_000, intervalMs: 100 })
   t.equal(await count(databaseUrl, (row) => row.queue === 'system' && row.status === 'running'), 4, 'the long tasks still run as NATS returns')
   t.equal(worker.child.exitCode, null, 'the process stayed up through the outage')
   t.equal((await client.get('/healthz')).status, 200, 'and answers /healthz')
