@@ -8,14 +8,15 @@
 //   (2) enqueue-to-start latency at a low rate (one task at a time, --rate per second): the time
 //       from the enqueue call to the start of the task (Latchkey: created_at → started_at of the
 //       task; BullMQ: job.timestamp → job.processedOn; both clocks are this machine's, in ms).
-// Workers run in child processes with equal concurrency (--concurrency, per process); the
+// Workers run in child processes with equal concurrency (--concurrency, per process) and the same
+// Node options (the task worker's in the Helm chart's default values); the
 // enqueuer is this process: Latchkey's typed client (@latchkey/tasks-client, no HTTP) and BullMQ's
 // Queue. Each configuration runs --rounds times, the systems alternating, so that whatever else
 // the machine does falls on both: the table shows the median throughput, latency percentiles over
 // all rounds' samples, and the CPU time the workers and the servers spent per 1,000 tasks (which
 // other load on the machine does not change much). Prints a markdown table, writes JSON, exits 0.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { jetstreamManager } from '@nats-io/jetstream'
@@ -24,6 +25,7 @@ import { subjects } from '@latchkey/events'
 import { createTasksClient, type EnqueueInput, type TasksClient } from '@latchkey/tasks-client'
 import { createTestDatabase } from '@latchkey/testing'
 import { Queue } from 'bullmq'
+import { parse as parseYaml } from 'yaml'
 import pg from 'pg'
 import { freePort } from './lib/free-port.ts'
 import { startLatchkey } from './lib/latchkey-process.ts'
@@ -56,6 +58,9 @@ const rounds = flags.quick ? 1 : Number(flags.rounds)
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const profileRoot = flags['cpu-prof'] ? join(repoRoot, 'bench/results/profiles', `tasks-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined
+// The task worker as shipped: with the environment the Helm chart gives its Deployment by default.
+const chartValues = parseYaml(readFileSync(join(repoRoot, 'charts/latchkey/values.yaml'), 'utf8')) as { targets: Record<string, { env?: Record<string, unknown> }> }
+const shippedWorkerEnv = Object.fromEntries(Object.entries(chartValues.targets['task-worker']?.env ?? {}).map(([key, value]) => [key, String(value)]))
 const bulkSize = 1_000
 const bulksInFlight = 4
 
@@ -190,7 +195,7 @@ async function runLatchkey(workers: number): Promise<RunResult> {
           name: `task-worker-${i + 1}`,
           databaseUrl: database.url,
           ...(i === 0 && profileDir ? { cpuProfileDir: profileDir } : {}),
-          env: { TARGET: 'task-worker', NATS_NAMESPACE: namespace, TASK_QUEUES: 'system', TASK_CONCURRENCY_SYSTEM: String(concurrency), MIGRATE_ON_START: 'false' },
+          env: { ...shippedWorkerEnv, TARGET: 'task-worker', NATS_NAMESPACE: namespace, TASK_QUEUES: 'system', TASK_CONCURRENCY_SYSTEM: String(concurrency), MIGRATE_ON_START: 'false' },
         }),
       )
     }
@@ -264,7 +269,8 @@ async function runBullmq(workers: number): Promise<RunResult> {
           entry: 'bench/lib/bullmq-worker.ts',
           port,
           nodeArgs: i === 0 && profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
-          env: { QUEUE: name, CONCURRENCY: String(concurrency), REDIS_URL: redisUrl, PREFIX: prefix, PORT: String(port) },
+          // The same Node options as Latchkey's worker, so that the runtime's tuning is no difference.
+          env: { ...(shippedWorkerEnv.NODE_OPTIONS ? { NODE_OPTIONS: shippedWorkerEnv.NODE_OPTIONS } : {}), QUEUE: name, CONCURRENCY: String(concurrency), REDIS_URL: redisUrl, PREFIX: prefix, PORT: String(port) },
         }),
       )
     }

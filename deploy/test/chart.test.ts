@@ -82,6 +82,9 @@ t.test('configuration: a ConfigMap for everyone, per-service overrides, secrets 
   const [worker] = podContainers(findObject(objects, 'Deployment', 'prod-task-worker'))
   t.same(worker!.env!.find((v) => v.name === 'TASK_CONCURRENCY'), { name: 'TASK_CONCURRENCY', value: '64' }, 'the task worker overrides it')
   t.same(worker!.envFrom, [{ configMapRef: { name: 'prod-config' } }, { secretRef: { name: 'prod-secrets' } }])
+  t.same(worker!.env!.find((v) => v.name === 'NODE_OPTIONS'), { name: 'NODE_OPTIONS', value: '--max-semi-space-size=32' }, "the task worker's young generation is sized for its batches")
+  const permission = podContainers(findObject(objects, 'Deployment', 'prod-permission'))[0]!
+  t.notOk(permission.env!.some((v) => v.name === 'NODE_OPTIONS'), 'the other services keep V8’s defaults')
   t.same(Object.keys((findObject(objects, 'Secret', 'prod-secrets') as any).stringData).sort(), ['DATABASE_URL', 'NATS_URL', 'REDIS_URL'])
 
   const external = await renderChart({ release: 'prod', set: { 'secret.existingSecret': 'managed-elsewhere' } })
